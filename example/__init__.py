@@ -1,0 +1,46 @@
+"""The example app: a small notes app on SQLite that shows every feature.
+
+Run it with ``flask --app example run`` (or ``gunicorn 'example:create_app()'``).
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from flask import Flask, render_template
+
+from . import db
+from .actions import sf
+
+#: Development only: set FLASK_SECRET_KEY in the environment, or SECRET_KEY in
+#: instance/config.py, for anything else.
+DEV_SECRET_KEY = "dev-only-not-secret-change-me"
+
+
+def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY=DEV_SECRET_KEY,
+        DATABASE=os.path.join(app.instance_path, "example.sqlite"),
+        # Test-only: seconds each server function sleeps, to show the pending state.
+        EXAMPLE_SLOW_SECONDS=0,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.debug and not app.testing:
+        app.logger.warning(
+            "example: using the development SECRET_KEY; set FLASK_SECRET_KEY for real use"
+        )
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    sf.init_app(app)
+
+    @app.get("/")
+    def index() -> str:
+        return render_template("index.html", saved_name=db.get_setting("name"))
+
+    return app

@@ -1,0 +1,65 @@
+"""The example's server functions."""
+
+from __future__ import annotations
+
+import time
+import typing as t
+
+from flask import current_app
+from marshmallow import Schema, fields, validate
+
+from flask_server_functions import ServerFunctions
+
+from . import db
+
+sf = ServerFunctions()
+
+
+def _maybe_slow() -> None:
+    delay = current_app.config.get("EXAMPLE_SLOW_SECONDS") or 0
+    if delay:
+        time.sleep(delay)
+
+
+@sf.function(template="partials/name_form.html")
+def update_name(name: str) -> dict[str, t.Any]:
+    """The seed example: save a name, or say it is required."""
+    _maybe_slow()
+    name = name.strip()
+    if not name:
+        return {"error": "Name is required", "name": None}
+    db.set_setting("name", name)
+    return {"error": None, "name": name}
+
+
+class NoteText(Schema):
+    text = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, error="Write something first."),
+            validate.Length(max=200, error="Keep it under 200 characters."),
+        ],
+    )
+
+
+NOTES_LIST = {"notes-list": "partials/notes_list.html"}
+
+
+@sf.function(template="partials/note_add.html", schema=NoteText, refresh=NOTES_LIST)
+def add_note(text: str) -> dict[str, t.Any]:
+    _maybe_slow()
+    note_id = db.add_note(text.strip())
+    return {"added": note_id}
+
+
+@sf.function(template="partials/note_delete.html", refresh=NOTES_LIST)
+def delete_note(note_id: int) -> dict[str, t.Any]:
+    _maybe_slow()
+    return {"deleted": db.delete_note(note_id)}
+
+
+@sf.function(template="partials/note_rename.html", schema=NoteText)
+def rename_note(note_id: int, text: str) -> dict[str, t.Any]:
+    _maybe_slow()
+    db.rename_note(note_id, text.strip())
+    return {"text": text.strip(), "renamed": True}

@@ -1,0 +1,96 @@
+"""SQLite storage for the example: one connection per request, schema on first use."""
+
+from __future__ import annotations
+
+import sqlite3
+import typing as t
+
+import click
+from flask import Flask, current_app, g
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS note (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    text TEXT NOT NULL,
+    created REAL NOT NULL DEFAULT (julianday('now'))
+);
+CREATE TABLE IF NOT EXISTS setting (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def get_db() -> sqlite3.Connection:
+    if "db" not in g:
+        conn = sqlite3.connect(current_app.config["DATABASE"], timeout=10)
+        conn.row_factory = sqlite3.Row
+        conn.executescript(SCHEMA)
+        g.db = conn
+    return t.cast(sqlite3.Connection, g.db)
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    conn = g.pop("db", None)
+    if conn is not None:
+        conn.close()
+
+
+def init_db() -> None:
+    conn = get_db()
+    conn.executescript("DROP TABLE IF EXISTS note; DROP TABLE IF EXISTS setting;")
+    conn.executescript(SCHEMA)
+    conn.commit()
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Empty the example's database (notes and the saved name)."""
+    init_db()
+    click.echo(f"Initialized the database at {current_app.config['DATABASE']}.")
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)
+    app.add_template_global(list_notes, "list_notes")
+
+
+def get_setting(key: str) -> str | None:
+    row = get_db().execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    return row["value"] if row else None
+
+
+def set_setting(key: str, value: str) -> None:
+    conn = get_db()
+    conn.execute(
+        "INSERT INTO setting (key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+    conn.commit()
+
+
+def list_notes() -> list[sqlite3.Row]:
+    return get_db().execute("SELECT id, text FROM note ORDER BY id DESC").fetchall()
+
+
+def add_note(text: str) -> int:
+    conn = get_db()
+    cur = conn.execute("INSERT INTO note (text) VALUES (?)", (text,))
+    conn.commit()
+    return t.cast(int, cur.lastrowid)
+
+
+def delete_note(note_id: int) -> bool:
+    conn = get_db()
+    cur = conn.execute("DELETE FROM note WHERE id = ?", (note_id,))
+    conn.commit()
+    return cur.rowcount > 0
+
+
+def rename_note(note_id: int, text: str) -> bool:
+    conn = get_db()
+    cur = conn.execute("UPDATE note SET text = ? WHERE id = ?", (text, note_id))
+    conn.commit()
+    return cur.rowcount > 0

@@ -1,0 +1,18 @@
+"""Flask-Server-Functions: React 19-style Server Functions for Flask, with htmx.
+
+See README.md and docs/ for a walkthrough; the public names are re-exported here.
+"""
+
+from __future__ import annotations
+
+from .errors import CrossOriginRequest as CrossOriginRequest
+from .errors import ExpiredReference as ExpiredReference
+from .errors import InvalidReference as InvalidReference
+from .errors import ServerFunctionError as ServerFunctionError
+from .errors import UnknownFunction as UnknownFunction
+from .extension import ServerFunctions as ServerFunctions
+from .functions import Reference as Reference
+from .functions import ServerFunction as ServerFunction
+from .state import FormState as FormState
+
+__version__ = "0.1.0.dev0"

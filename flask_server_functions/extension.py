@@ -1,0 +1,217 @@
+"""The Flask extension object, its config and its per-app state."""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from flask import Blueprint, Flask, current_app, url_for
+from markupsafe import Markup
+from marshmallow import Schema
+
+from . import htmx
+from .functions import F, Reference, Registry, ServerFunction
+from .references import ReferenceCodec, secret_keys
+from .state import take_kept
+
+#: The key in ``app.extensions``.
+EXTENSION_KEY = "server_functions"
+
+#: Config keys and their defaults (all prefixed ``SERVER_FUNCTIONS_``).
+DEFAULTS: dict[str, t.Any] = {
+    # Where function URLs (and the extension's static files) live.
+    "SERVER_FUNCTIONS_URL_PREFIX": "/_sf",
+    # Seconds a reference token stays valid; None for no limit.
+    "SERVER_FUNCTIONS_MAX_AGE": 7 * 24 * 3600,
+    # "bundled": serve the vendored htmx; "external": the app loads its own htmx.
+    "SERVER_FUNCTIONS_HTMX": "bundled",
+    # Serve the unminified htmx.js (for debugging).
+    "SERVER_FUNCTIONS_HTMX_DEBUG": False,
+    # The htmx major version of the markup the extension writes.
+    "SERVER_FUNCTIONS_DIALECT": "4",
+    # Other origins ("https://example.com") allowed to post to server functions.
+    "SERVER_FUNCTIONS_ALLOWED_ORIGINS": [],
+}
+
+_STATIC_FOLDER = os.path.join(os.path.dirname(__file__), "static")
+_HTMX_VALUES = ("bundled", "external")
+
+
+class AppState:
+    """What one app needs at request time, kept in ``app.extensions["server_functions"]``."""
+
+    def __init__(self, extension: ServerFunctions, app: Flask) -> None:
+        self.extension = extension
+        self.config = app.config
+        dialect = app.config["SERVER_FUNCTIONS_DIALECT"]
+        if dialect not in htmx.DIALECTS:
+            raise ValueError(
+                f"SERVER_FUNCTIONS_DIALECT must be one of: {', '.join(htmx.DIALECTS)};"
+                f" got {dialect!r}"
+            )
+        self.dialect = htmx.DIALECTS[dialect]
+        mode = app.config["SERVER_FUNCTIONS_HTMX"]
+        if mode not in _HTMX_VALUES:
+            raise ValueError(
+                f"SERVER_FUNCTIONS_HTMX must be one of: {', '.join(_HTMX_VALUES)}; got {mode!r}"
+            )
+        self._codec: ReferenceCodec | None = None
+
+    @property
+    def registry(self) -> Registry:
+        return self.extension.registry
+
+    @property
+    def codec(self) -> ReferenceCodec:
+        """The app's signer, made on first use (``SECRET_KEY`` may be set after ``init_app``)."""
+        if self._codec is None:
+            self._codec = ReferenceCodec(
+                secret_keys(self.config), max_age=self.config["SERVER_FUNCTIONS_MAX_AGE"]
+            )
+        return self._codec
+
+    def url_for(self, ref: Reference) -> str:
+        """The URL a form posts to for ``ref``."""
+        token = self.codec.dumps(ref.function.id, ref.bound, ref.template)
+        return url_for("server_functions.call", token=token)
+
+
+def app_state(app: Flask | None = None) -> AppState:
+    """The extension's state for ``app`` (default: the current app)."""
+    app = app or current_app
+    try:
+        return t.cast(AppState, app.extensions[EXTENSION_KEY])
+    except KeyError:
+        raise RuntimeError(
+            "Flask-Server-Functions is not set up on this app: call"
+            " ServerFunctions(app) or server_functions.init_app(app) first."
+        ) from None
+
+
+class ServerFunctions:
+    """The extension: a registry of server functions, served by one or many apps.
+
+    ::
+
+        sf = ServerFunctions()
+
+        @sf.function(template="name_form.html")
+        def update_name(name: str):
+            ...
+
+        def create_app():
+            app = Flask(__name__)
+            sf.init_app(app)
+            return app
+
+    The object holds only the registry; each app's state lives in
+    ``app.extensions["server_functions"]``.
+    """
+
+    def __init__(self, app: Flask | None = None) -> None:
+        self.registry = Registry()
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Register the extension on ``app``: config defaults, the endpoint, static
+        files, templates, Jinja globals and the ``flask server-functions`` commands."""
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "Flask-Server-Functions is already registered on this app; call"
+                " init_app(app) once per app."
+            )
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        state = AppState(self, app)
+        app.extensions[EXTENSION_KEY] = state
+
+        from .cli import cli
+        from .templating import server_form, server_functions_scripts
+        from .views import call
+
+        prefix = app.config["SERVER_FUNCTIONS_URL_PREFIX"].rstrip("/")
+        blueprint = Blueprint(
+            "server_functions",
+            __name__,
+            url_prefix=prefix,
+            template_folder="templates",
+            static_folder=_STATIC_FOLDER,
+            static_url_path="/static",
+        )
+        blueprint.add_url_rule("/<token>", "call", call, methods=["POST"])
+        app.register_blueprint(blueprint)
+        app.before_request(take_kept)
+        app.add_template_global(server_form, "server_form")
+        app.add_template_global(server_functions_scripts, "server_functions_scripts")
+        app.add_template_global(self.registry, "server_functions")
+        app.cli.add_command(cli)
+
+    @t.overload
+    def function(self, func: F, /) -> ServerFunction[F]: ...
+
+    @t.overload
+    def function(
+        self,
+        *,
+        name: str | None = None,
+        schema: type[Schema] | Schema | None = None,
+        template: str | None = None,
+        initial_state: t.Any = None,
+        refresh: t.Mapping[str, str] | None = None,
+    ) -> t.Callable[[F], ServerFunction[F]]: ...
+
+    def function(
+        self,
+        func: F | None = None,
+        /,
+        *,
+        name: str | None = None,
+        schema: type[Schema] | Schema | None = None,
+        template: str | None = None,
+        initial_state: t.Any = None,
+        refresh: t.Mapping[str, str] | None = None,
+    ) -> ServerFunction[F] | t.Callable[[F], ServerFunction[F]]:
+        """Register a server function (React's ``"use server"``).
+
+        Use it bare (``@sf.function``) or with options:
+
+        :param name: the name templates use (``server_functions.NAME``); default:
+            the function's ``__name__``. It never appears in a URL.
+        :param schema: a marshmallow schema for the input. Default: derived from the
+            function's type hints (see :mod:`flask_server_functions.schemas`).
+        :param template: the partial the form renders (its inputs, errors, result);
+            a form may name another with ``server_form(fn, template=...)``.
+        :param initial_state: the state before the first call (``useActionState``'s
+            second argument); a form can override it.
+        :param refresh: other parts of the page to re-render after each call (like
+            Next.js's ``revalidatePath``): a mapping of element id to the template
+            that renders that element's contents. htmx swaps them in with the form;
+            without JavaScript the whole page is rendered anyway.
+
+        The function receives the validated fields as keyword arguments, values
+        bound with ``.bind()``, and the previous state if it has a parameter named
+        ``state`` (or ``prev_state``). What it returns is the new state.
+        """
+
+        def decorator(f: F) -> ServerFunction[F]:
+            function = ServerFunction(
+                f,
+                name=name,
+                schema=schema,
+                template=template,
+                initial_state=initial_state,
+                refresh=refresh,
+            )
+            self.registry.add(function)
+            return function
+
+        if func is not None:
+            return decorator(func)
+        return decorator
+
+    def scripts(self, *, nonce: str | None = None) -> Markup:
+        """The ``<script>`` tags for htmx and the extension's script (also a Jinja global)."""
+        from .templating import server_functions_scripts
+
+        return server_functions_scripts(nonce=nonce)

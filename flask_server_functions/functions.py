@@ -1,0 +1,217 @@
+"""Registered server functions and references to them (with bound values).
+
+A :class:`ServerFunction` wraps the developer's function: calling it calls the
+function, and it knows its stable id, its schema and its partial template.
+``fn.bind(note_id=7)`` returns a :class:`Reference` whose values travel sealed in
+the token. Nothing here touches a request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import typing as t
+
+from marshmallow import Schema
+
+from .schemas import STATE_PARAMETERS, schema_from_signature
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+def function_id(func: t.Callable[..., t.Any]) -> str:
+    """A stable id for ``func``: the same in every process, worker and deploy.
+
+    Derived from where the function is defined (module and qualified name), hashed
+    so the token does not spell the Python name.
+    """
+    name = f"{func.__module__}:{func.__qualname__}"
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+class ServerFunction(t.Generic[F]):
+    """A function callable from a form. Create it with :meth:`ServerFunctions.function`.
+
+    Calling the object calls the function unchanged, so it stays usable (and
+    testable) as plain Python.
+    """
+
+    def __init__(
+        self,
+        func: F,
+        *,
+        name: str | None = None,
+        schema: type[Schema] | Schema | None = None,
+        template: str | None = None,
+        initial_state: t.Any = None,
+        refresh: t.Mapping[str, str] | None = None,
+    ) -> None:
+        self.func = func
+        self.name = name or func.__name__
+        self.id = function_id(func)
+        self.template = template
+        self.initial_state = initial_state
+        #: Other parts of the page to re-render after a call: element id -> template.
+        self.refresh: dict[str, str] = dict(refresh or {})
+        self.is_async = inspect.iscoroutinefunction(func)
+        parameters = inspect.signature(func).parameters
+        #: The name of the parameter that receives the previous state, if any.
+        self.state_parameter = next((p for p in STATE_PARAMETERS if p in parameters), None)
+        #: Whether the function takes the whole validated input as ``data``.
+        self.takes_data = schema is not None and "data" in parameters
+        if schema is None:
+            schema = schema_from_signature(func)
+        self.schema: Schema = schema() if isinstance(schema, type) else schema
+        #: Fields whose values are never echoed back into a form, the session or logs:
+        #: ``load_only`` fields, fields with ``metadata={"sensitive": True}``, and
+        #: any field whose name contains "password".
+        self.sensitive_fields = frozenset(
+            name
+            for name, field in self.schema.fields.items()
+            if field.load_only or field.metadata.get("sensitive") or "password" in name
+        )
+        self.__doc__ = func.__doc__
+        self.__wrapped__ = func
+
+    def is_sensitive(self, name: str) -> bool:
+        """Whether the value of field ``name`` must never be echoed back."""
+        return name in self.sensitive_fields or "password" in name.lower()
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        return self.func(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<ServerFunction {self.name!r} ({self.func.__module__})>"
+
+    def bind(self, **values: t.Any) -> Reference:
+        """A reference with ``values`` sealed into its token.
+
+        The function receives them as keyword arguments; the client can neither
+        change them nor supply them as form fields. Values must be JSON-able.
+        """
+        unknown = set(values) - set(self.schema.fields) - set(
+            inspect.signature(self.func).parameters
+        )
+        if unknown:
+            raise TypeError(
+                f"{self.name}() has no parameter named {', '.join(sorted(unknown))}"
+            )
+        try:
+            json.dumps(values)
+        except TypeError as e:
+            raise TypeError(f"values bound to {self.name}() must be JSON-able: {e}") from None
+        return Reference(self, values)
+
+    def using(self, template: str) -> Reference:
+        """A reference whose form renders ``template`` instead of the function's own."""
+        return Reference(self, {}, template)
+
+    @property
+    def reference(self) -> Reference:
+        """The reference with nothing bound."""
+        return Reference(self, {})
+
+
+class Reference:
+    """A server function plus values bound to it: what a form posts to."""
+
+    __slots__ = ("bound", "function", "template")
+
+    def __init__(
+        self,
+        function: ServerFunction[t.Any],
+        bound: dict[str, t.Any],
+        template: str | None = None,
+    ) -> None:
+        self.function = function
+        self.bound = bound
+        #: A partial template other than the function's own (sealed in the token).
+        self.template = template
+
+    def bind(self, **values: t.Any) -> Reference:
+        """A new reference with more values bound (like ``functools.partial``)."""
+        ref = self.function.bind(**{**self.bound, **values})
+        ref.template = self.template
+        return ref
+
+    def using(self, template: str) -> Reference:
+        """The same reference rendering ``template``."""
+        return Reference(self.function, self.bound, template)
+
+    @property
+    def partial(self) -> str:
+        """The template the form renders inside its ``<form>``."""
+        template = self.template or self.function.template
+        if template is None:
+            raise RuntimeError(
+                f"server function {self.function.name!r} has no template for its form:"
+                f" register it with @sf.function(template='...html'), or pass"
+                f" template='...html' to server_form()."
+            )
+        return template
+
+    @property
+    def key(self) -> str:
+        """Identifies one form on a page: the function, its bound values and template."""
+        if not self.bound and self.template is None:
+            return self.function.id
+        digest = hashlib.sha256(
+            json.dumps([self.bound, self.template], sort_keys=True).encode()
+        )
+        return f"{self.function.id}-{digest.hexdigest()[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<Reference {self.function.name!r} bound={self.bound!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Reference)
+            and other.function is self.function
+            and other.bound == self.bound
+            and other.template == self.template
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Registry:
+    """Registered functions by id and by name. Shared by every app of one extension."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, ServerFunction[t.Any]] = {}
+        self.by_name: dict[str, ServerFunction[t.Any]] = {}
+
+    def add(self, function: ServerFunction[t.Any]) -> None:
+        other = self.by_name.get(function.name) or self.by_id.get(function.id)
+        if other is not None and other.func is not function.func:
+            raise ValueError(
+                f"a server function named {function.name!r} is already registered"
+                f" ({other.func.__module__}.{other.func.__qualname__}); pass name=... to"
+                " register this one under another name."
+            )
+        self.by_id[function.id] = function
+        self.by_name[function.name] = function
+
+    def __getitem__(self, name: str) -> ServerFunction[t.Any]:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            known = ", ".join(sorted(self.by_name)) or "none"
+            raise KeyError(
+                f"no server function named {name!r}; registered: {known}"
+            ) from None
+
+    def __getattr__(self, name: str) -> ServerFunction[t.Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError as e:
+            raise AttributeError(str(e)) from None
+
+    def __iter__(self) -> t.Iterator[ServerFunction[t.Any]]:
+        return iter(self.by_name.values())
+
+    def __len__(self) -> int:
+        return len(self.by_name)

@@ -1,0 +1,136 @@
+"""Every htmx name the extension reads or writes, in one place.
+
+The markup, headers and events here are htmx **4** (the vendored 4.0.1). An htmx 2
+dialect only has to provide another :class:`Dialect`; nothing else in the package
+spells an ``hx-*`` attribute, an ``HX-*`` header or an ``htmx:*`` event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from flask import Request
+from markupsafe import escape
+
+#: The htmx release vendored in ``static/vendor/htmx`` (see its README.md).
+HTMX_VERSION = "4.0.1"
+
+# Request headers htmx sends (htmx 4 names).
+HX_REQUEST = "HX-Request"
+HX_BOOSTED = "HX-Boosted"
+HX_HISTORY_RESTORE_REQUEST = "HX-History-Restore-Request"
+HX_CURRENT_URL = "HX-Current-URL"
+HX_SOURCE = "HX-Source"
+HX_TARGET = "HX-Target"
+HX_REQUEST_TYPE = "HX-Request-Type"
+
+# Response headers the extension may set.
+HX_REDIRECT = "HX-Redirect"
+HX_LOCATION = "HX-Location"
+HX_TRIGGER = "HX-Trigger"
+HX_RESWAP = "HX-Reswap"
+
+# Controls disabled while a request is in flight. ``:enabled`` excludes controls
+# the page had already disabled: htmx 4 re-enables every element it disabled.
+_CONTROLS = "findAll :is(input, button, select, textarea):enabled"
+
+
+@dataclasses.dataclass(frozen=True)
+class Dialect:
+    """The attribute and event names of one htmx major version."""
+
+    name: str
+    disable_attr: str
+    event_before_request: str
+    event_finally_request: str
+
+    def form_attributes(self, action: str) -> dict[str, str]:
+        """The ``hx-*`` attributes of a server-function ``<form>``.
+
+        Everything is written on the form itself: htmx 4 attributes do not inherit,
+        so nothing the app puts on an ancestor changes how the form behaves.
+        """
+        return {
+            "hx-post": action,
+            "hx-target": "this",
+            "hx-swap": "innerHTML",
+            # A second submit while one is in flight is dropped (write ":drop":
+            # htmx 4.0.1 queues when the strategy is left out).
+            "hx-sync": "this:drop",
+            self.disable_attr: _CONTROLS,
+        }
+
+    def partial(self, target_id: str, html: str) -> str:
+        """Wrap ``html`` so htmx swaps it into the element ``#target_id`` (``<hx-partial>``,
+        in htmx 4 and 2.0.11+), besides the main swap."""
+        return (
+            f'<hx-partial hx-target="#{escape(target_id)}" hx-swap="innerHTML">'
+            f"{html}</hx-partial>"
+        )
+
+    def script_events(self) -> dict[str, str]:
+        """Event names the extension's script listens to (passed as data attributes)."""
+        return {
+            "before": self.event_before_request,
+            "finally": self.event_finally_request,
+        }
+
+
+HTMX4 = Dialect(
+    name="4",
+    disable_attr="hx-disable",
+    event_before_request="htmx:before:request",
+    event_finally_request="htmx:finally:request",
+)
+
+DIALECTS: dict[str, Dialect] = {"4": HTMX4}
+
+
+@dataclasses.dataclass(frozen=True)
+class HtmxDetails:
+    """What htmx said about a request, one property per header (like django-htmx)."""
+
+    headers: t.Mapping[str, str]
+
+    @classmethod
+    def from_request(cls, request: Request) -> HtmxDetails:
+        return cls(request.headers)
+
+    def _flag(self, name: str) -> bool:
+        return self.headers.get(name, "").lower() == "true"
+
+    @property
+    def request(self) -> bool:
+        """``HX-Request: true``: htmx sent this request."""
+        return self._flag(HX_REQUEST)
+
+    @property
+    def boosted(self) -> bool:
+        """``HX-Boosted: true``: a boosted request, which expects a full page."""
+        return self._flag(HX_BOOSTED)
+
+    @property
+    def history_restore_request(self) -> bool:
+        return self._flag(HX_HISTORY_RESTORE_REQUEST)
+
+    @property
+    def current_url(self) -> str | None:
+        return self.headers.get(HX_CURRENT_URL)
+
+    @property
+    def source(self) -> str | None:
+        return self.headers.get(HX_SOURCE)
+
+    @property
+    def target(self) -> str | None:
+        return self.headers.get(HX_TARGET)
+
+    @property
+    def wants_fragment(self) -> bool:
+        """Answer with a fragment to swap, not a redirect to a page.
+
+        True for plain htmx requests; boosted and history-restore requests expect a
+        page, so they take the no-JS path.
+        """
+        return self.request and not self.boosted and not self.history_restore_request

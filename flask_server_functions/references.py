@@ -1,0 +1,132 @@
+"""Opaque, signed references to server functions (React's ``$$id``).
+
+A reference names a registered function and carries the values bound to it. It is
+serialised into a URL-safe token and signed with the app's ``SECRET_KEY`` the way
+Flask signs its session: itsdangerous, a dedicated salt, HMAC key derivation, the
+current key plus ``SECRET_KEY_FALLBACKS``. The token is the last path segment of
+the form's ``action``; nothing else identifies the function.
+
+Layers, as in itsdangerous: :class:`ReferenceCodec` turns a (function id, bound
+values) pair into a signed token and back; it knows nothing of Flask's request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import time
+import typing as t
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+
+from .errors import ExpiredReference, InvalidReference
+
+#: The itsdangerous salt of reference tokens: a token is valid for nothing else.
+REFERENCE_SALT = "flask-server-functions.reference"
+#: The salt of the signed previous-state field a form carries.
+STATE_SALT = "flask-server-functions.state"
+
+
+def _b64encode(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _b64decode(data: bytes) -> bytes:
+    return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+
+
+def _dumps(value: t.Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+
+
+def secret_keys(config: t.Mapping[str, t.Any]) -> list[str | bytes]:
+    """The app's keys, oldest first, as itsdangerous wants them (it signs with the last)."""
+    key = config.get("SECRET_KEY")
+    if not key:
+        raise RuntimeError(
+            "Flask-Server-Functions signs references with the app's SECRET_KEY, and"
+            " it is not set. Set app.config['SECRET_KEY'] (for example from an"
+            " environment variable) before handling requests."
+        )
+    fallbacks = config.get("SECRET_KEY_FALLBACKS") or []
+    return [*fallbacks, key]
+
+
+class ReferenceCodec:
+    """Signs and verifies reference tokens for one app (one set of keys).
+
+    :param keys: secret keys, oldest first; tokens are signed with the last and
+        verified with any (key rotation, as ``SECRET_KEY_FALLBACKS``).
+    :param max_age: seconds a token stays valid, or ``None`` for no limit.
+    """
+
+    def __init__(self, keys: list[str | bytes], *, max_age: int | None) -> None:
+        self.max_age = max_age
+        self._signer = TimestampSigner(
+            keys, salt=REFERENCE_SALT, key_derivation="hmac", digest_method=hashlib.sha256
+        )
+        self._state_signer = TimestampSigner(
+            keys, salt=STATE_SALT, key_derivation="hmac", digest_method=hashlib.sha256
+        )
+        # Unbound references are the same for every render: sign them once and
+        # re-sign only when a token is older than a small part of max_age.
+        self._unbound: dict[str, tuple[str, float]] = {}
+        self._refresh_after = min(3600.0, (max_age or 36000) / 10)
+
+    def dumps(
+        self,
+        function_id: str,
+        bound: t.Mapping[str, t.Any] | None = None,
+        template: str | None = None,
+    ) -> str:
+        """The token for ``function_id`` with ``bound`` values (and a partial
+        template other than the function's own) sealed in it."""
+        if not bound and template is None:
+            cached = self._unbound.get(function_id)
+            now = time.time()
+            if cached is not None and now - cached[1] < self._refresh_after:
+                return cached[0]
+            token = self._signer.sign(function_id.encode()).decode()
+            self._unbound[function_id] = (token, now)
+            return token
+        extra: dict[str, t.Any] = {"b": bound or {}}
+        if template is not None:
+            extra["t"] = template
+        payload = function_id.encode() + b"~" + _b64encode(_dumps(extra))
+        return self._signer.sign(payload).decode()
+
+    def loads(self, token: str) -> tuple[str, dict[str, t.Any], str | None]:
+        """Verify ``token``; return the function id, the bound values and the template.
+
+        :raises ExpiredReference: the signature is valid but older than ``max_age``.
+        :raises InvalidReference: anything else wrong with it.
+        """
+        try:
+            payload = self._signer.unsign(token, max_age=self.max_age)
+        except SignatureExpired as e:
+            raise ExpiredReference() from e
+        except (BadSignature, UnicodeError, ValueError) as e:
+            raise InvalidReference() from e
+        function_id, sep, encoded = payload.partition(b"~")
+        if not sep:
+            return function_id.decode(), {}, None
+        try:
+            extra = json.loads(_b64decode(encoded))
+            return function_id.decode(), dict(extra["b"]), extra.get("t")
+        except (binascii.Error, ValueError, KeyError, TypeError) as e:  # pragma: no cover
+            raise InvalidReference() from e  # signed by us: only a leaked key gets here
+
+    def dumps_state(self, state: t.Any) -> str:
+        """Sign a previous state so the form can carry it and the client cannot change it."""
+        return self._state_signer.sign(_b64encode(_dumps(state))).decode()
+
+    def loads_state(self, value: str) -> t.Any:
+        try:
+            payload = self._state_signer.unsign(value, max_age=self.max_age)
+            return json.loads(_b64decode(payload))
+        except SignatureExpired as e:
+            raise ExpiredReference() from e
+        except (BadSignature, UnicodeError, ValueError, binascii.Error) as e:
+            raise InvalidReference("The form's state was changed or is damaged.") from e

@@ -1,0 +1,117 @@
+"""Marshmallow schemas derived from a function's type hints.
+
+Done once, at registration: a request never inspects a signature. Only simple
+parameters are derived; anything richer takes an explicit ``schema=``.
+
+=====================  ==========================================  ==============
+hint                   field                                       empty input
+=====================  ==========================================  ==============
+``str``                ``String``                                  ``""``
+``int``/``float``      ``Integer``/``Float``                       error
+``Decimal``            ``Decimal``                                 error
+``bool``               ``Boolean`` (a missing checkbox is False)   False
+``date``/``datetime``  ``Date``/``DateTime`` (HTML input formats)  error
+``list[X]``            ``List(X)`` (every value of the field)      ``[]``
+``X | None``           not required; empty input is ``None``       ``None``
+=====================  ==========================================  ==============
+
+A parameter with a default is not required and takes that default when missing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import inspect
+import types
+import typing as t
+
+from marshmallow import Schema, fields, pre_load
+
+#: Parameters that are never form input: the previous state.
+STATE_PARAMETERS = ("state", "prev_state", "previous_state")
+
+_SIMPLE: dict[type, type[fields.Field]] = {
+    str: fields.String,
+    int: fields.Integer,
+    float: fields.Float,
+    decimal.Decimal: fields.Decimal,
+    bool: fields.Boolean,
+    datetime.date: fields.Date,
+    datetime.datetime: fields.DateTime,
+}
+
+
+class FormSchema(Schema):
+    """Base of derived schemas: HTML forms send ``""`` for an empty optional field."""
+
+    @pre_load
+    def _empty_to_none(self, data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
+        for name, field in self.load_fields.items():
+            if field.allow_none and data.get(name) == "" and not isinstance(
+                field, fields.String
+            ):
+                data[name] = None
+        return data
+
+
+def _unwrap_optional(hint: t.Any) -> tuple[t.Any, bool]:
+    origin = t.get_origin(hint)
+    if origin is t.Union or origin is types.UnionType:
+        args = [a for a in t.get_args(hint) if a is not type(None)]
+        if len(args) == 1 and len(t.get_args(hint)) == 2:
+            return args[0], True
+    return hint, False
+
+
+def field_for(name: str, hint: t.Any, default: t.Any) -> fields.Field:
+    """The marshmallow field for one parameter; :class:`TypeError` if it is not simple."""
+    hint, optional = _unwrap_optional(hint)
+    has_default = default is not inspect.Parameter.empty
+    kwargs: dict[str, t.Any] = {}
+    if optional:
+        kwargs["allow_none"] = True
+    if has_default:
+        kwargs["load_default"] = default
+    elif optional:
+        kwargs["load_default"] = None
+
+    if t.get_origin(hint) is list:
+        (item,) = t.get_args(hint) or (str,)
+        item_field = _SIMPLE.get(item)
+        if item_field is None:
+            raise TypeError(f"parameter {name!r}: list items of type {item!r} are not supported")
+        kwargs.setdefault("load_default", list)
+        return fields.List(item_field(), **kwargs)
+
+    field_cls = _SIMPLE.get(hint)
+    if field_cls is None:
+        raise TypeError(
+            f"parameter {name!r} has type {hint!r}, which cannot be read from a form."
+            " Supported: str, int, float, Decimal, bool, date, datetime, list[...],"
+            " and Optional of those. Pass schema=YourSchema for anything else."
+        )
+    if field_cls is fields.Boolean:
+        kwargs.setdefault("load_default", False)
+    if "load_default" not in kwargs:
+        kwargs["required"] = True
+    return field_cls(**kwargs)
+
+
+def schema_from_signature(func: t.Callable[..., t.Any]) -> type[Schema]:
+    """A schema class with one field per form parameter of ``func``.
+
+    Parameters without a type hint are read as strings.
+    """
+    signature = inspect.signature(func)
+    hints = t.get_type_hints(func)
+    declared: dict[str, fields.Field] = {}
+    for name, param in signature.parameters.items():
+        if name in STATE_PARAMETERS or param.kind in (
+            inspect.Parameter.VAR_POSITIONAL,
+            inspect.Parameter.VAR_KEYWORD,
+        ):
+            continue
+        declared[name] = field_for(name, hints.get(name, str), param.default)
+    name = f"{getattr(func, '__name__', 'function')}Schema"
+    return FormSchema.from_dict(declared, name=name)

@@ -1,0 +1,139 @@
+"""Action state: what a form's partial renders from, and how it survives a redirect.
+
+:class:`FormState` is the ``form`` object a partial template sees (React's
+``[state, formAction]`` plus field errors and the submitted values). The no-JS
+path keeps one :class:`FormState`'s data in the Flask session for exactly one
+request (like ``flash``), so any worker can serve the page after the 303.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import g, session
+from markupsafe import Markup, escape
+
+from .functions import Reference
+
+#: The session key of the state kept across a no-JS redirect.
+SESSION_KEY = "_server_functions_kept"
+
+# Hidden fields the form macro renders; never form input to a function.
+NEXT_FIELD = "_sf_next"
+STATE_FIELD = "_sf_state"
+HIDDEN_FIELDS = frozenset({NEXT_FIELD, STATE_FIELD})
+
+
+class FormState:
+    """Everything a form partial renders from.
+
+    :param ref: the reference the form posts to.
+    :param state: the current action state (initial, or what the function returned).
+    :param values: the submitted values, kept after an error so nothing typed is lost;
+        empty after a success, so the form resets (as React does).
+    :param errors: field name to messages; ``"_form"`` holds form-wide messages.
+    """
+
+    def __init__(
+        self,
+        ref: Reference,
+        state: t.Any = None,
+        *,
+        values: t.Mapping[str, list[str]] | None = None,
+        errors: t.Mapping[str, list[str]] | None = None,
+        form_id: str | None = None,
+    ) -> None:
+        self.ref = ref
+        self.state = state
+        self.values: dict[str, list[str]] = dict(values or {})
+        self.errors: dict[str, list[str]] = dict(errors or {})
+        self.id = form_id or f"sf-{ref.key}"
+
+    @property
+    def bound(self) -> dict[str, t.Any]:
+        """The values bound to the reference (verified, server-side)."""
+        return self.ref.bound
+
+    @property
+    def ok(self) -> bool:
+        """No errors: the last submission (if any) succeeded."""
+        return not self.errors
+
+    @property
+    def form_errors(self) -> list[str]:
+        """Messages that belong to the whole form, not to one field."""
+        return self.errors.get("_form", [])
+
+    def value(self, name: str, default: t.Any = "") -> t.Any:
+        """The submitted value of ``name`` (after an error), else ``default``."""
+        got = self.values.get(name)
+        if got:
+            return got[0]
+        return default if default is not None else ""
+
+    def values_of(self, name: str) -> list[str]:
+        """Every submitted value of ``name`` (multi-selects, checkboxes)."""
+        return list(self.values.get(name, []))
+
+    def field_id(self, name: str) -> str:
+        return f"{self.id}-{name}"
+
+    def error_id(self, name: str) -> str:
+        return f"{self.id}-{name}-error"
+
+    def attrs(self, name: str, *, value: t.Any = "", with_value: bool = True) -> Markup:
+        """The attributes of the input for field ``name``, as one ``Markup`` string.
+
+        ``name``, ``id`` and (unless ``with_value=False``, for a textarea or a
+        password) ``value``; after an error also ``aria-invalid``,
+        ``aria-describedby`` pointing at :meth:`errors_for`'s element, and
+        ``autofocus`` on the first invalid field.
+        """
+        parts = [f'name="{escape(name)}"', f'id="{escape(self.field_id(name))}"']
+        if with_value and not self.ref.function.is_sensitive(name):
+            parts.append(f'value="{escape(self.value(name, value))}"')
+        if name in self.errors:
+            parts.append('aria-invalid="true"')
+            parts.append(f'aria-describedby="{escape(self.error_id(name))}"')
+            if self.first_invalid == name:
+                parts.append("autofocus")
+        return Markup(" ".join(parts))
+
+    @property
+    def first_invalid(self) -> str | None:
+        return next((name for name in self.errors if name != "_form"), None)
+
+    def errors_for(self, name: str) -> Markup:
+        """The error messages of field ``name``, in an element the input points at."""
+        messages = self.errors.get(name)
+        if not messages:
+            return Markup("")
+        text = " ".join(str(escape(m)) for m in messages)
+        return Markup(
+            f'<span class="sf-error" id="{escape(self.error_id(name))}">{text}</span>'
+        )
+
+    def to_kept(self) -> dict[str, t.Any]:
+        """The JSON-able data kept in the session across a no-JS redirect."""
+        is_sensitive = self.ref.function.is_sensitive
+        values = {k: v for k, v in self.values.items() if not is_sensitive(k)}
+        return {"key": self.ref.key, "state": self.state, "values": values, "errors": self.errors}
+
+
+def keep(form: FormState) -> None:
+    """Keep ``form``'s state in the session for the next request only."""
+    session[SESSION_KEY] = form.to_kept()
+
+
+def take_kept() -> None:
+    """Move the kept state out of the session into this request (called before each request)."""
+    if SESSION_KEY in session:
+        g._server_functions_kept = session.pop(SESSION_KEY)
+
+
+def kept_for(ref: Reference) -> dict[str, t.Any] | None:
+    """The state kept for ``ref``'s form by the previous request, if any."""
+    kept = g.get("_server_functions_kept")
+    if kept is not None and kept.get("key") == ref.key:
+        return t.cast(dict[str, t.Any], kept)
+    return None

@@ -1,0 +1,196 @@
+"""The Jinja helpers: ``server_form(...)`` and ``server_functions_scripts()``.
+
+Both are registered as Jinja globals by ``init_app`` and return ``Markup``.
+The ``<form>`` and what goes inside it are rendered by
+``templates/server_functions/form.html`` and ``form_body.html``, which the
+request handler renders too: one source of HTML for the first GET, the htmx swap
+and the page after a no-JS redirect.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import g, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from . import __version__, htmx
+from .extension import app_state
+from .functions import Reference, ServerFunction
+from .state import FormState, kept_for
+
+_MISSING: t.Any = object()
+
+_BASE_CSS = (
+    ".htmx-indicator{visibility:hidden}"
+    ".htmx-request .htmx-indicator,.htmx-request.htmx-indicator{visibility:visible}"
+    "form[aria-busy=true]{cursor:progress}"
+)
+
+#: Templates rendered by the extension.
+FORM_TEMPLATE = "server_functions/form.html"
+FORM_BODY_TEMPLATE = "server_functions/form_body.html"
+
+
+def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
+    """Accept a server function, a reference or a registered function's name."""
+    if isinstance(target, Reference):
+        return target
+    if isinstance(target, ServerFunction):
+        return target.reference
+    if isinstance(target, str):
+        return app_state().registry[target].reference
+    raise TypeError(
+        "server_form() takes a server function, a reference (fn.bind(...)) or the"
+        f" name of a registered function, not {type(target).__name__}"
+    )
+
+
+def form_state(
+    ref: Reference, *, initial_state: t.Any = _MISSING, form_id: str | None = None
+) -> FormState:
+    """The state a form renders with on a page: what the last no-JS POST kept for
+    it, else its initial state."""
+    kept = kept_for(ref)
+    if kept is not None:
+        return FormState(
+            ref, kept["state"], values=kept["values"], errors=kept["errors"], form_id=form_id
+        )
+    if initial_state is _MISSING:
+        initial_state = ref.function.initial_state
+    return FormState(ref, initial_state, form_id=form_id)
+
+
+def current_page() -> str:
+    """The page a form is rendered on: this request's path, or, while a server
+    function's response re-renders forms, the page its form was on."""
+    return g.get("server_functions_page") or request.full_path.rstrip("?")
+
+
+def render_form_body(form: FormState, next_url: str) -> str:
+    """The inside of the form (hidden fields and the partial): what htmx swaps in."""
+    return render_template(
+        FORM_BODY_TEMPLATE,
+        form=form,
+        next_url=next_url,
+        server_functions_form=_form_fields(form),
+    )
+
+
+def render_refreshed(form: FormState) -> str:
+    """The other parts of the page the function asked to re-render, as htmx partials."""
+    dialect = app_state().dialect
+    return "".join(
+        dialect.partial(target_id, render_template(template, form=form))
+        for target_id, template in form.ref.function.refresh.items()
+    )
+
+
+def _form_fields(form: FormState) -> dict[str, t.Any]:
+    state = app_state()
+    fields: dict[str, t.Any] = {}
+    if form.ref.function.state_parameter:
+        fields["state"] = state.codec.dumps_state(form.state)
+    return fields
+
+
+def _attributes(attrs: t.Mapping[str, t.Any]) -> Markup:
+    parts = []
+    for name, value in attrs.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            parts.append(str(escape(name)))
+        else:
+            parts.append(f'{escape(name)}="{escape(value)}"')
+    return Markup(" ".join(parts))
+
+
+def server_form(
+    target: ServerFunction[t.Any] | Reference | str,
+    *,
+    initial_state: t.Any = _MISSING,
+    template: str | None = None,
+    permalink: str | None = None,
+    id: str | None = None,
+    class_: str | None = None,
+    enctype: str | None = None,
+    attrs: t.Mapping[str, t.Any] | None = None,
+) -> Markup:
+    """Render a working ``<form>`` for a server function.
+
+    ::
+
+        {{ server_form(update_name) }}
+        {{ server_form(server_functions.rename_note.bind(note_id=note.id),
+                       initial_state={"text": note.text}) }}
+
+    :param target: the function, a reference with bound values, or a function name.
+    :param initial_state: the state before the first submission (overrides the
+        function's ``initial_state``).
+    :param template: the partial to render inside the form, if not the function's.
+    :param permalink: where a no-JS submission lands (303) to show the result;
+        default: this page.
+    :param id: the form's id (default: derived from the reference, stable across
+        renders).
+    :param class_: CSS classes for the form.
+    :param enctype: e.g. ``"multipart/form-data"`` for file uploads.
+    :param attrs: any other attributes for the ``<form>``.
+    """
+    ref = as_reference(target)
+    if template is not None:
+        ref = ref.using(template)
+    ref.partial  # noqa: B018 - fail early with a clear message if there is none
+    state = app_state()
+    form = form_state(ref, initial_state=initial_state, form_id=id)
+    action = state.url_for(ref)
+    form_attrs: dict[str, t.Any] = {
+        "id": form.id,
+        "class": " ".join(filter(None, ["sf-form", class_])),
+        "method": "post",
+        "action": action,
+        "enctype": enctype,
+        "data-sf-form": True,
+        **state.dialect.form_attributes(action),
+        **(attrs or {}),
+    }
+    next_url = permalink or current_page()
+    return Markup(
+        render_template(
+            FORM_TEMPLATE,
+            form=form,
+            form_attributes=_attributes(form_attrs),
+            next_url=next_url,
+            server_functions_form=_form_fields(form),
+        )
+    )
+
+
+def server_functions_scripts(*, nonce: str | None = None) -> Markup:
+    """The ``<script>`` tags a page needs: htmx (unless the app loads its own, with
+    ``SERVER_FUNCTIONS_HTMX = "external"``) and the extension's small script.
+
+    Put it in the page's ``<head>``. ``nonce`` is added for a strict CSP.
+    """
+    state = app_state()
+    config = state.config
+    nonce_attr = {"nonce": nonce} if nonce else {}
+    # Indicators stay hidden before htmx has loaded and with JavaScript off.
+    tags = [f"<style {_attributes(nonce_attr)}>{_BASE_CSS}</style>".replace("<style >", "<style>")]
+    if config["SERVER_FUNCTIONS_HTMX"] == "bundled":
+        debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
+        filename = "htmx.js" if debug else "htmx.min.js"
+        src = url_for(
+            "server_functions.static",
+            filename=f"vendor/htmx/{filename}",
+            v=htmx.HTMX_VERSION,
+        )
+        tags.append(
+            f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>"
+        )
+    events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
+    src = url_for("server_functions.static", filename="server-functions.js", v=__version__)
+    tags.append(
+        f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"
+    )
+    return Markup("\n".join(tags))
