@@ -7,6 +7,7 @@ import typing as t
 
 import click
 from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS note (
@@ -44,6 +45,7 @@ def init_db() -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Empty the example's database (notes and the saved name)."""
     init_db()

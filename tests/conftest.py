@@ -1,0 +1,54 @@
+"""Shared fixtures: a small app with a few server functions, and its test client."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from flask_server_functions import ServerFunctions
+
+TEMPLATES = {
+    "page.html": (
+        "<html><head>{{ server_functions_scripts() }}</head><body>"
+        "{% for ref in refs %}{{ server_form(ref) }}{% endfor %}</body></html>"
+    ),
+    "name_form.html": (
+        "<input {{ form.attrs('name') }}>{{ form.errors_for('name') }}"
+        "<button>Save</button>"
+        "{% for f, m in form.errors.items() %}<i data-f={{ f }}>{{ m | join(' ') }}</i>{% endfor %}"
+        "{% if form.state %}<p class=state>{{ form.state | tojson }}</p>{% endif %}"
+    ),
+}
+
+
+@pytest.fixture
+def sf() -> ServerFunctions:
+    return ServerFunctions()
+
+
+@pytest.fixture
+def app(sf: ServerFunctions) -> Flask:
+    from jinja2 import DictLoader
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test-secret", TESTING=True)
+    app.jinja_loader = DictLoader(TEMPLATES)  # type: ignore[assignment]
+    sf.init_app(app)
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def form_action(html: str, index: int = 0) -> str:
+    """The ``action`` URL of the ``index``-th form in ``html``."""
+    return t.cast(str, re.findall(r'<form[^>]* action="([^"]+)"', html)[index])
+
+
+HTMX = {"HX-Request": "true"}

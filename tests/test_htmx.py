@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from flask_server_functions import htmx
+
+
+def details(**headers: str) -> htmx.HtmxDetails:
+    app = Flask(__name__)
+    with app.test_request_context(headers=headers):
+        from flask import request
+
+        return htmx.HtmxDetails.from_request(request)
+
+
+def test_unset() -> None:
+    d = details()
+    assert not d.request and not d.boosted and not d.history_restore_request
+    assert d.current_url is None and d.source is None and d.target is None
+    assert not d.wants_fragment
+
+
+def test_set() -> None:
+    d = details(**{
+        "HX-Request": "true",
+        "HX-Current-URL": "http://x/",
+        "HX-Source": "form#f",
+        "HX-Target": "form#f",
+    })
+    assert d.request and d.wants_fragment
+    assert (d.current_url, d.source, d.target) == ("http://x/", "form#f", "form#f")
+
+
+@pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])
+def test_page_requests_do_not_want_fragments(header: str) -> None:
+    d = details(**{"HX-Request": "true", header: "true"})
+    assert d.request and not d.wants_fragment
+
+
+def test_form_attributes_are_htmx4() -> None:
+    attrs = htmx.HTMX4.form_attributes("/_sf/tok")
+    assert attrs == {
+        "hx-post": "/_sf/tok",
+        "hx-target": "this",
+        "hx-swap": "innerHTML",
+        "hx-sync": "this:drop",
+        "hx-disable": "findAll :is(input, button, select, textarea):enabled",
+    }
+
+
+def test_partial_escapes_target() -> None:
+    assert htmx.HTMX4.partial('a"b', "<i>x</i>") == (
+        '<hx-partial hx-target="#a&#34;b" hx-swap="innerHTML"><i>x</i></hx-partial>'
+    )

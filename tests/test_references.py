@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from flask_server_functions.errors import ExpiredReference, InvalidReference
+from flask_server_functions.references import ReferenceCodec, secret_keys
+
+
+def codec(*keys: str, max_age: int | None = 3600) -> ReferenceCodec:
+    return ReferenceCodec(list(keys or ["k1"]), max_age=max_age)
+
+
+def test_round_trip_unbound() -> None:
+    c = codec()
+    assert c.loads(c.dumps("abc123")) == ("abc123", {}, None)
+
+
+def test_round_trip_bound_and_template() -> None:
+    c = codec()
+    token = c.dumps("abc123", {"note_id": 7, "tags": ["a"]}, "other.html")
+    assert c.loads(token) == ("abc123", {"note_id": 7, "tags": ["a"]}, "other.html")
+
+
+def test_token_is_url_safe() -> None:
+    token = codec().dumps("abc", {"text": "é / ? & #"})
+    assert all(ch.isalnum() or ch in "-_.~" for ch in token)
+
+
+def test_unbound_token_is_cached() -> None:
+    c = codec()
+    assert c.dumps("abc") is c.dumps("abc")
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1],
+        lambda t: t[:10],
+        lambda t: "x" + t[1:],
+        lambda t: t.replace(".", "", 1),
+        lambda t: "",
+        lambda t: "....",
+        lambda t: t + "A",
+    ],
+    ids=["last-char", "truncated", "first-char", "no-separator", "empty", "dots", "appended"],
+)
+def test_tampered_tokens_are_invalid(mangle) -> None:  # type: ignore[no-untyped-def]
+    c = codec()
+    with pytest.raises(InvalidReference):
+        c.loads(mangle(c.dumps("abc123", {"note_id": 1})))
+
+
+def test_bound_values_cannot_be_swapped_between_tokens() -> None:
+    c = codec()
+    a = c.dumps("f", {"note_id": 1})
+    b = c.dumps("f", {"note_id": 2})
+    payload_a = a.split(".")[0]
+    forged = ".".join([payload_a, *b.split(".")[1:]])
+    with pytest.raises(InvalidReference):
+        c.loads(forged)
+
+
+def test_other_key_is_invalid() -> None:
+    with pytest.raises(InvalidReference):
+        codec("other").loads(codec("k1").dumps("abc"))
+
+
+def test_fallback_key_still_verifies() -> None:
+    old = codec("old").dumps("abc", {"x": 1})
+    assert codec("old", "new").loads(old) == ("abc", {"x": 1}, None)
+
+
+def test_expired_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = codec(max_age=10)
+    token = c.dumps("abc", {"x": 1})
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 60)
+    with pytest.raises(ExpiredReference):
+        c.loads(token)
+
+
+def test_expired_is_a_kind_of_invalid() -> None:
+    assert issubclass(ExpiredReference, InvalidReference)
+    assert ExpiredReference.code == 400
+
+
+def test_state_round_trip_and_tamper() -> None:
+    c = codec()
+    signed = c.dumps_state({"count": 3})
+    assert c.loads_state(signed) == {"count": 3}
+    with pytest.raises(InvalidReference):
+        c.loads_state(signed[:-2])
+
+
+def test_state_signature_is_not_a_reference() -> None:
+    c = codec()
+    with pytest.raises(InvalidReference):
+        c.loads(c.dumps_state("abc"))
+
+
+def test_secret_keys_order_and_missing_key() -> None:
+    assert secret_keys({"SECRET_KEY": "new", "SECRET_KEY_FALLBACKS": ["old"]}) == ["old", "new"]
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        secret_keys({})

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask, render_template_string
+
+from flask_server_functions import ServerFunctions
+
+
+@pytest.fixture
+def greet(sf: ServerFunctions):  # type: ignore[no-untyped-def]
+    @sf.function(template="name_form.html")
+    def greet(name: str):  # type: ignore[no-untyped-def]
+        return {"name": name}
+
+    return greet
+
+
+def render(app: Flask, source: str, path: str = "/here", **context) -> str:  # type: ignore[no-untyped-def]
+    with app.test_request_context(path):
+        return render_template_string(source, **context)
+
+
+def test_form_markup_is_the_contract(app: Flask, greet) -> None:  # type: ignore[no-untyped-def]
+    html = render(app, "{{ server_form(fn) }}", fn=greet)
+    token = re.search(r'action="/_sf/([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    fid = greet.id
+    assert html == (
+        f'<form id="sf-{fid}" class="sf-form" method="post" action="/_sf/{token}" data-sf-form'
+        f' hx-post="/_sf/{token}" hx-target="this" hx-swap="innerHTML" hx-sync="this:drop"'
+        ' hx-disable="findAll :is(input, button, select, textarea):enabled">'
+        '<input type="hidden" name="_sf_next" value="/here">\n'
+        f'<input name="name" id="sf-{fid}-name" value=""><button>Save</button>\n'
+        "</form>"
+    )
+
+
+def test_form_by_name_with_options(app: Flask, greet) -> None:  # type: ignore[no-untyped-def]
+    html = render(
+        app,
+        "{{ server_form('greet', id='f1', class_='wide', enctype='multipart/form-data',"
+        " attrs={'data-x': 'y', 'hx-confirm': 'Sure?'}, initial_state={'name': 'init'}) }}",
+    )
+    assert html.startswith('<form id="f1" class="sf-form wide" method="post"')
+    assert 'enctype="multipart/form-data"' in html
+    assert 'data-x="y"' in html and 'hx-confirm="Sure?"' in html
+    assert 'id="f1-name"' in html
+    assert "<p class=state>{\"name\": \"init\"}</p>" in html  # the initial state
+
+
+def test_bad_target_type(app: Flask) -> None:
+    with pytest.raises(TypeError, match="takes a server function"):
+        render(app, "{{ server_form(3) }}")
+
+
+def test_template_override_is_sealed_in_the_token(app: Flask, greet) -> None:  # type: ignore[no-untyped-def]
+    plain = render(app, "{{ server_form(fn) }}", fn=greet)
+    other = render(app, "{{ server_form(fn, template='name_form.html') }}", fn=greet)
+    assert re.search(r'action="([^"]+)"', plain).group(1) != re.search(r'action="([^"]+)"', other).group(1)  # type: ignore[union-attr]
+
+
+def test_scripts_bundled(app: Flask) -> None:
+    html = render(app, "{{ server_functions_scripts() }}")
+    assert '<script src="/_sf/static/vendor/htmx/htmx.min.js?v=4.0.1" defer></script>' in html
+    assert 'data-event-before="htmx:before:request"' in html
+    assert "server-functions.js" in html
+    assert html.startswith("<style>.htmx-indicator{visibility:hidden}")
+
+
+def test_scripts_external_htmx_and_nonce(app: Flask) -> None:
+    app.config["SERVER_FUNCTIONS_HTMX"] = "external"
+    html = render(app, "{{ server_functions_scripts(nonce='abc') }}")
+    assert "htmx.min.js" not in html
+    assert html.count('nonce="abc"') == 2
+
+
+def test_scripts_debug_htmx(app: Flask) -> None:
+    app.config["SERVER_FUNCTIONS_HTMX_DEBUG"] = True
+    assert "/vendor/htmx/htmx.js?v=4.0.1" in render(app, "{{ server_functions_scripts() }}")
+
+
+def test_extension_scripts_method(app: Flask, sf: ServerFunctions) -> None:
+    with app.test_request_context():
+        assert "server-functions.js" in sf.scripts()
