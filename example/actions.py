@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import typing as t
 
-from flask import current_app
+from flask import current_app, session
 from marshmallow import Schema, fields, validate
 
 from flask_server_functions import ServerFunctions
@@ -63,3 +63,22 @@ def rename_note(note_id: int, text: str) -> dict[str, t.Any]:
     _maybe_slow()
     db.rename_note(note_id, text.strip())
     return {"text": text.strip(), "renamed": True}
+
+
+def is_admin() -> bool:
+    """The example's guard. A real app would check its logged-in user here."""
+    return bool(session.get("admin"))
+
+
+@sf.function(template="partials/admin_toggle.html")
+def toggle_admin() -> dict[str, t.Any]:
+    """Demo only: become (or stop being) the admin, to try the guarded function."""
+    session["admin"] = not session.get("admin")
+    return {"admin": session["admin"]}
+
+
+@sf.function(template="partials/clear_notes.html", require=is_admin, refresh=NOTES_LIST)
+def clear_notes() -> dict[str, t.Any]:
+    """Admin only: delete every note. Refused with 403 for everyone else."""
+    _maybe_slow()
+    return {"cleared": db.clear_notes()}

@@ -96,3 +96,10 @@ def rename_note(note_id: int, text: str) -> bool:
     cur = conn.execute("UPDATE note SET text = ? WHERE id = ?", (text, note_id))
     conn.commit()
     return cur.rowcount > 0
+
+
+def clear_notes() -> int:
+    conn = get_db()
+    cur = conn.execute("DELETE FROM note")
+    conn.commit()
+    return cur.rowcount

@@ -15,6 +15,8 @@ Flask-WTF's ``CSRFError``.
 
 from __future__ import annotations
 
+import typing as t
+
 from werkzeug.exceptions import BadRequest, Forbidden
 
 
@@ -39,6 +41,8 @@ class ExpiredReference(InvalidReference):
     """The token's signature is valid but older than ``SERVER_FUNCTIONS_MAX_AGE``."""
 
     description = "This form has expired. Reload the page and try again."
+    #: The (function id, bound values, template) the expired token named.
+    reference: tuple[str, dict[str, t.Any], str | None] | None = None
 
 
 class UnknownFunction(ServerFunctionError):

@@ -10,7 +10,8 @@ from markupsafe import Markup
 from marshmallow import Schema
 
 from . import htmx
-from .functions import F, Reference, Registry, ServerFunction
+from .functions import F, Guard, Reference, Registry, ServerFunction
+from .origin import MISSING_ORIGIN_POLICIES
 from .references import ReferenceCodec, secret_keys
 from .state import take_kept
 
@@ -31,6 +32,14 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_DIALECT": "4",
     # Other origins ("https://example.com") allowed to post to server functions.
     "SERVER_FUNCTIONS_ALLOWED_ORIGINS": [],
+    # A POST with no Origin, Sec-Fetch-Site or Referer header: "allow" or "deny".
+    "SERVER_FUNCTIONS_MISSING_ORIGIN": "allow",
+    # Limits on a request body: bytes, number of fields, length of a field name.
+    "SERVER_FUNCTIONS_MAX_BODY": 1024 * 1024,
+    "SERVER_FUNCTIONS_MAX_FIELDS": 200,
+    "SERVER_FUNCTIONS_MAX_FIELD_NAME": 200,
+    # Endpoint to redirect a refused (guarded) no-JS call to, e.g. "auth.login".
+    "SERVER_FUNCTIONS_LOGIN_VIEW": None,
 }
 
 _STATIC_FOLDER = os.path.join(os.path.dirname(__file__), "static")
@@ -50,11 +59,8 @@ class AppState:
                 f" got {dialect!r}"
             )
         self.dialect = htmx.DIALECTS[dialect]
-        mode = app.config["SERVER_FUNCTIONS_HTMX"]
-        if mode not in _HTMX_VALUES:
-            raise ValueError(
-                f"SERVER_FUNCTIONS_HTMX must be one of: {', '.join(_HTMX_VALUES)}; got {mode!r}"
-            )
+        _check_choice(app.config, "SERVER_FUNCTIONS_HTMX", _HTMX_VALUES)
+        _check_choice(app.config, "SERVER_FUNCTIONS_MISSING_ORIGIN", MISSING_ORIGIN_POLICIES)
         self._codec: ReferenceCodec | None = None
 
     @property
@@ -74,6 +80,11 @@ class AppState:
         """The URL a form posts to for ``ref``."""
         token = self.codec.dumps(ref.function.id, ref.bound, ref.template)
         return url_for("server_functions.call", token=token)
+
+
+def _check_choice(config: t.Mapping[str, t.Any], key: str, choices: t.Sequence[str]) -> None:
+    if config[key] not in choices:
+        raise ValueError(f"{key} must be one of: {', '.join(choices)}; got {config[key]!r}")
 
 
 def app_state(app: Flask | None = None) -> AppState:
@@ -110,6 +121,8 @@ class ServerFunctions:
 
     def __init__(self, app: Flask | None = None) -> None:
         self.registry = Registry()
+        #: Guards run before every call of every function (see :meth:`before_call`).
+        self.before_call_guards: list[Guard] = []
         if app is not None:
             self.init_app(app)
 
@@ -159,6 +172,8 @@ class ServerFunctions:
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
+        require: Guard | t.Sequence[Guard] | None = None,
+        max_body: int | None = None,
     ) -> t.Callable[[F], ServerFunction[F]]: ...
 
     def function(
@@ -171,6 +186,8 @@ class ServerFunctions:
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
+        require: Guard | t.Sequence[Guard] | None = None,
+        max_body: int | None = None,
     ) -> ServerFunction[F] | t.Callable[[F], ServerFunction[F]]:
         """Register a server function (React's ``"use server"``).
 
@@ -188,6 +205,12 @@ class ServerFunctions:
             Next.js's ``revalidatePath``): a mapping of element id to the template
             that renders that element's contents. htmx swaps them in with the form;
             without JavaScript the whole page is rendered anyway.
+        :param require: a guard (or several), called with no arguments before the
+            input is validated; a falsy result refuses the call with 403 (or, without
+            JavaScript, a redirect to ``SERVER_FUNCTIONS_LOGIN_VIEW`` if set). Guards
+            may also ``abort()`` themselves.
+        :param max_body: the largest body this function accepts, in bytes (e.g. for
+            uploads); default ``SERVER_FUNCTIONS_MAX_BODY``.
 
         The function receives the validated fields as keyword arguments, values
         bound with ``.bind()``, and the previous state if it has a parameter named
@@ -202,6 +225,8 @@ class ServerFunctions:
                 template=template,
                 initial_state=initial_state,
                 refresh=refresh,
+                require=require,
+                max_body=max_body,
             )
             self.registry.add(function)
             return function
@@ -209,6 +234,14 @@ class ServerFunctions:
         if func is not None:
             return decorator(func)
         return decorator
+
+    def before_call(self, guard: Guard) -> Guard:
+        """Register a guard that runs before every server-function call (a decorator).
+
+        Like ``require=`` on one function: a falsy result refuses the call (403).
+        """
+        self.before_call_guards.append(guard)
+        return guard
 
     def scripts(self, *, nonce: str | None = None) -> Markup:
         """The ``<script>`` tags for htmx and the extension's script (also a Jinja global)."""

@@ -18,6 +18,8 @@ from marshmallow import Schema
 from .schemas import STATE_PARAMETERS, schema_from_signature
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+#: A guard: called with no arguments before a call; a falsy result refuses it (403).
+Guard = t.Callable[[], t.Any]
 
 
 def function_id(func: t.Callable[..., t.Any]) -> str:
@@ -46,6 +48,8 @@ class ServerFunction(t.Generic[F]):
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
+        require: Guard | t.Sequence[Guard] | None = None,
+        max_body: int | None = None,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
@@ -54,6 +58,13 @@ class ServerFunction(t.Generic[F]):
         self.initial_state = initial_state
         #: Other parts of the page to re-render after a call: element id -> template.
         self.refresh: dict[str, str] = dict(refresh or {})
+        #: Guards that must all pass before the input is even validated.
+        self.guards: tuple[Guard, ...] = (
+            () if require is None else tuple(require) if isinstance(require, t.Sequence)
+            else (require,)
+        )
+        #: Body size limit in bytes for this function (None: the app's).
+        self.max_body = max_body
         self.is_async = inspect.iscoroutinefunction(func)
         parameters = inspect.signature(func).parameters
         #: The name of the parameter that receives the previous state, if any.

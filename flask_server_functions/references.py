@@ -6,8 +6,17 @@ Flask signs its session: itsdangerous, a dedicated salt, HMAC key derivation, th
 current key plus ``SECRET_KEY_FALLBACKS``. The token is the last path segment of
 the form's ``action``; nothing else identifies the function.
 
+Bound values are also *sealed*: encrypted with AES-GCM under a key derived from
+the secret key, so the client can neither read nor change them. The signature
+covers the whole token (and its timestamp); the encryption adds confidentiality.
+
 Layers, as in itsdangerous: :class:`ReferenceCodec` turns a (function id, bound
 values) pair into a signed token and back; it knows nothing of Flask's request.
+
+Token layout (URL-safe)::
+
+    <function id>.<timestamp>.<signature>                  nothing bound
+    <function id>~<base64(nonce + AES-GCM(json))>.<timestamp>.<signature>
 """
 
 from __future__ import annotations
@@ -15,10 +24,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
+import os
 import time
 import typing as t
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from .errors import ExpiredReference, InvalidReference
@@ -27,6 +40,12 @@ from .errors import ExpiredReference, InvalidReference
 REFERENCE_SALT = "flask-server-functions.reference"
 #: The salt of the signed previous-state field a form carries.
 STATE_SALT = "flask-server-functions.state"
+#: Derives the encryption key of bound values from a secret key.
+SEAL_CONTEXT = b"flask-server-functions.seal"
+
+
+def _to_bytes(key: str | bytes) -> bytes:
+    return key.encode() if isinstance(key, str) else key
 
 
 def _b64encode(data: bytes) -> bytes:
@@ -74,6 +93,25 @@ class ReferenceCodec:
         # re-sign only when a token is older than a small part of max_age.
         self._unbound: dict[str, tuple[str, float]] = {}
         self._refresh_after = min(3600.0, (max_age or 36000) / 10)
+        # Newest key first: seal with it, try it first when opening.
+        self._ciphers = [
+            AESGCM(hmac.new(_to_bytes(k), SEAL_CONTEXT, hashlib.sha256).digest())
+            for k in reversed(keys)
+        ]
+
+    def _seal(self, data: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return _b64encode(nonce + self._ciphers[0].encrypt(nonce, data, None))
+
+    def _open(self, sealed: bytes) -> bytes:
+        raw = _b64decode(sealed)
+        nonce, ciphertext = raw[:12], raw[12:]
+        for cipher in self._ciphers:
+            try:
+                return cipher.decrypt(nonce, ciphertext, None)
+            except InvalidTag:
+                continue
+        raise InvalidReference()
 
     def dumps(
         self,
@@ -94,7 +132,7 @@ class ReferenceCodec:
         extra: dict[str, t.Any] = {"b": bound or {}}
         if template is not None:
             extra["t"] = template
-        payload = function_id.encode() + b"~" + _b64encode(_dumps(extra))
+        payload = function_id.encode() + b"~" + self._seal(_dumps(extra))
         return self._signer.sign(payload).decode()
 
     def loads(self, token: str) -> tuple[str, dict[str, t.Any], str | None]:
@@ -106,15 +144,24 @@ class ReferenceCodec:
         try:
             payload = self._signer.unsign(token, max_age=self.max_age)
         except SignatureExpired as e:
-            raise ExpiredReference() from e
+            expired = ExpiredReference()
+            if e.payload is not None:  # lets the no-JS path find the form to explain it in
+                try:
+                    expired.reference = self._parse(e.payload)
+                except InvalidReference:  # pragma: no cover - signed by us
+                    pass
+            raise expired from e
         except (BadSignature, UnicodeError, ValueError) as e:
             raise InvalidReference() from e
-        function_id, sep, encoded = payload.partition(b"~")
-        if not sep:
-            return function_id.decode(), {}, None
+        return self._parse(payload)
+
+    def _parse(self, payload: bytes) -> tuple[str, dict[str, t.Any], str | None]:
+        function_id, sep, sealed = payload.partition(b"~")
         try:
-            extra = json.loads(_b64decode(encoded))
-            return function_id.decode(), dict(extra["b"]), extra.get("t")
+            if not sep:
+                return function_id.decode("ascii"), {}, None
+            extra = json.loads(self._open(sealed))
+            return function_id.decode("ascii"), dict(extra["b"]), extra.get("t")
         except (binascii.Error, ValueError, KeyError, TypeError) as e:  # pragma: no cover
             raise InvalidReference() from e  # signed by us: only a leaked key gets here
 

@@ -21,7 +21,9 @@ SESSION_KEY = "_server_functions_kept"
 # Hidden fields the form macro renders; never form input to a function.
 NEXT_FIELD = "_sf_next"
 STATE_FIELD = "_sf_state"
-HIDDEN_FIELDS = frozenset({NEXT_FIELD, STATE_FIELD})
+#: Flask-WTF's CSRF field, rendered when the app uses ``CSRFProtect``.
+CSRF_FIELD = "csrf_token"
+HIDDEN_FIELDS = frozenset({NEXT_FIELD, STATE_FIELD, CSRF_FIELD})
 
 
 class FormState:

@@ -16,17 +16,20 @@ import secrets
 import typing as t
 from urllib.parse import urlsplit
 
-from flask import current_app, g, jsonify, redirect, request
+from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import escape
 from marshmallow import EXCLUDE, ValidationError, fields
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.wrappers import Response
 
 from . import htmx
-from .errors import CrossOriginRequest, UnknownFunction
+from .errors import ExpiredReference, UnknownFunction
 from .extension import AppState, app_state
 from .functions import Reference, ServerFunction
+from .inputs import read_input
+from .origin import check_origin
 from .state import HIDDEN_FIELDS, NEXT_FIELD, STATE_FIELD, FormState, keep
 from .templating import render_form_body, render_refreshed
 
@@ -39,34 +42,109 @@ FAILURE_MESSAGE = "Something went wrong on our side. (Error {error_id})"
 def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
     state = app_state()
-    check_origin(state)
-    function_id, bound, template = state.codec.loads(token)
-    function = state.registry.by_id.get(function_id)
-    if function is None:
-        raise UnknownFunction()
-    ref = Reference(function, bound, template)
+    ref: Reference | None = None
+    try:
+        check_origin(state.config)
+        try:
+            function_id, bound, template = state.codec.loads(token)
+        except ExpiredReference as e:
+            ref = _named(state, e.reference)
+            raise
+        function = state.registry.by_id.get(function_id)
+        if function is None:
+            raise UnknownFunction()
+        ref = Reference(function, bound, template)
+        _check_guards(state, function)
 
-    form_data = _input()
-    next_url = safe_next_url(form_data.get(NEXT_FIELD))
-    g.server_functions_page = next_url
-    previous = function.initial_state
-    if function.state_parameter and STATE_FIELD in form_data:
-        previous = state.codec.loads_state(form_data[STATE_FIELD])
+        form_data = read_input(state.config, max_body=function.max_body)
+        next_url = safe_next_url(form_data.get(NEXT_FIELD))
+        g.server_functions_page = next_url
+        previous = function.initial_state
+        if function.state_parameter and STATE_FIELD in form_data:
+            previous = state.codec.loads_state(form_data[STATE_FIELD])
 
-    form, status, response = run(ref, form_data, previous)
+        form, status, response = run(ref, form_data, previous)
+    except HTTPException as e:
+        return _error_response(state, e, ref)
     if response is not None:
         return _redirect_response(response)
+    return _respond(form, status, next_url)
 
-    details = htmx.HtmxDetails.from_request(request)
+
+def _respond(form: FormState, status: int, next_url: str) -> ResponseReturnValue:
+    """The answer for each path: JSON, an htmx fragment, or keep + 303."""
     if _wants_json():
         return jsonify(state=form.state, errors=form.errors or None), status
-    if details.wants_fragment:
+    if htmx.HtmxDetails.from_request(request).wants_fragment:
         body = render_form_body(form, next_url)
-        if status != 422:
+        if status < 400:
             body += render_refreshed(form)
         return body, status
     keep(form)
     return redirect(next_url, code=303)
+
+
+def _named(
+    state: AppState, named: tuple[str, dict[str, t.Any], str | None] | None
+) -> Reference | None:
+    function = state.registry.by_id.get(named[0]) if named else None
+    return Reference(function, named[1], named[2]) if function and named else None
+
+
+def _error_response(
+    state: AppState, error: HTTPException, ref: Reference | None
+) -> ResponseReturnValue:
+    """A refusal, answered so that nothing typed is lost.
+
+    * JSON: ``{"error": message}`` with the status.
+    * htmx: the form re-rendered with the message and the submitted values, with
+      the status (htmx 4 swaps 4xx); with no form to render, the message is
+      appended to the form (``HX-Reswap: beforeend``).
+    * no JS: an expired or out-of-date form goes back to its page, with the message
+      in the form (or flashed) and the input kept; anything else is Flask's
+      error response (so ``app.errorhandler`` applies).
+    """
+    if error.code is None or error.code < 400:  # abort(redirect(...)) and the like
+        return error.get_response()
+    message = str(error.description)
+    if _wants_json():
+        return jsonify(error=message), error.code
+    details = htmx.HtmxDetails.from_request(request)
+    if not details.wants_fragment and not isinstance(error, (ExpiredReference, UnknownFunction)):
+        raise error
+    values, next_url = _submitted(state)
+    if ref is None:
+        if details.wants_fragment:
+            fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
+            return fragment, error.code, {htmx.HX_RESWAP: "beforeend"}
+        flash(message, "error")
+        return redirect(next_url, code=303)
+    form = FormState(ref, ref.function.initial_state, values=values, errors={"_form": [message]})
+    if details.wants_fragment:
+        return render_form_body(form, next_url), error.code
+    keep(form)
+    return redirect(next_url, code=303)
+
+
+def _submitted(state: AppState) -> tuple[dict[str, list[t.Any]], str]:
+    """The submitted values and permalink, if the body can be read at all."""
+    try:
+        form_data = read_input(state.config)
+    except HTTPException:
+        return {}, safe_next_url(None)
+    values = {k: form_data.getlist(k) for k in form_data if k not in HIDDEN_FIELDS}
+    return values, safe_next_url(form_data.get(NEXT_FIELD))
+
+
+def _check_guards(state: AppState, function: ServerFunction[t.Any]) -> None:
+    for guard in (*state.extension.before_call_guards, *function.guards):
+        if not guard():
+            login_view = state.config["SERVER_FUNCTIONS_LOGIN_VIEW"]
+            details = htmx.HtmxDetails.from_request(request)
+            if login_view and not details.wants_fragment and not _wants_json():
+                next_url = _submitted(state)[1]
+                abort(redirect(url_for(login_view, next=next_url), code=303))
+            raise Forbidden("You are not allowed to do this.")
 
 
 def run(
@@ -120,21 +198,6 @@ def run(
     return FormState(ref, result), 200, None
 
 
-def _input() -> MultiDict[str, t.Any]:
-    if request.is_json:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            from werkzeug.exceptions import BadRequest
-
-            raise BadRequest("A JSON call must send a JSON object of arguments.")
-        out: MultiDict[str, t.Any] = MultiDict()
-        for key, value in data.items():
-            for item in value if isinstance(value, list) else [value]:
-                out.add(key, item)
-        return out
-    return request.form
-
-
 def _schema_input(
     function: ServerFunction[t.Any], form_data: MultiDict[str, t.Any], bound: t.Mapping[str, t.Any]
 ) -> dict[str, t.Any]:
@@ -151,10 +214,6 @@ def _schema_input(
             data[key] = form_data.getlist(key)
         else:
             data[key] = form_data.get(key)
-    if request.files:
-        for key in request.files:
-            if key not in bound:
-                data[key] = request.files[key]
     return data
 
 
@@ -207,24 +266,3 @@ def safe_next_url(value: str | None) -> str:
         if parts.netloc == request.host:
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return "/"
-
-
-def check_origin(state: AppState) -> None:
-    """Refuse a POST from another site (403) before anything is parsed.
-
-    The ``Origin`` header decides when present; else ``Sec-Fetch-Site``. A request
-    with neither (an old browser, curl, a test client) is allowed: it cannot carry
-    a victim's cookies cross-site from a modern browser.
-    """
-    origin = request.headers.get("Origin")
-    if origin is not None:
-        own = request.host_url.rstrip("/")
-        allowed = state.config["SERVER_FUNCTIONS_ALLOWED_ORIGINS"]
-        if origin != own and origin not in allowed:
-            raise CrossOriginRequest()
-        return
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in (
-        "same-origin",
-        "none",
-    ):
-        raise CrossOriginRequest()

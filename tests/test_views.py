@@ -346,9 +346,15 @@ def test_unknown_function_is_404(update_name, page, app: Flask) -> None:  # type
     codec = app.extensions["server_functions"].codec
     with app.test_request_context():
         url = f"/_sf/{codec.dumps('0123456789abcdef')}"
-    r = app.test_client().post(url, data={"name": "x"})
+    client = app.test_client()
+    r = client.post(url, data={"name": "x"}, headers=HTMX)
     assert r.status_code == 404
     assert "out of date" in r.text
+    # without JS: back to the page, with the message flashed
+    r = client.post(url, data={"name": "x", "_sf_next": "/page"})
+    assert r.status_code == 303 and r.headers["Location"] == "/page"
+    with client.session_transaction() as session:
+        assert "out of date" in session["_flashes"][0][1]
 
 
 def test_cross_origin_post_is_refused(client: FlaskClient, update_name, page) -> None:  # type: ignore[no-untyped-def]

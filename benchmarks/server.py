@@ -1,0 +1,251 @@
+"""Benchmark 4: the example app under gunicorn, loaded from a second process."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+
+from .harness import Result, log
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Gunicorn:
+    """gunicorn serving ``benchmarks.server_app:create_app()`` on 127.0.0.1, with a
+    fresh SQLite database in a temporary directory."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self.port = free_port()
+        # On tmpfs when there is one: a disk's fsync per commit would swamp (and add
+        # noise to) what is compared, the CPU each request costs.
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        self.tmp = tempfile.TemporaryDirectory(prefix="sf-bench-", dir=shm)
+        self.on_tmpfs = shm is not None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = open(os.path.join(self.tmp.name, "gunicorn.log"), "w+b")  # noqa: SIM115
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Gunicorn:
+        env = {
+            **os.environ,
+            "FLASK_DATABASE": os.path.join(self.tmp.name, "bench.sqlite"),
+            # "k" prefix: from_prefixed_env would read an all-digit value as a number.
+            "FLASK_SECRET_KEY": "k" + secrets.token_hex(16),
+            "PYTHONPATH": ROOT,
+        }
+        cmd = [
+            sys.executable, "-m", "gunicorn",
+            "--workers", str(self.workers),
+            "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--log-level", "warning",
+            "benchmarks.server_app:create_app()",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if len(self.worker_pids()) == self.workers:
+                with contextlib.suppress(OSError):
+                    self.get("/")
+                    return self
+            time.sleep(0.1)
+        self.__exit__()
+        self.log.seek(0)
+        raise RuntimeError(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+        self.tmp.cleanup()
+
+    def worker_pids(self) -> list[int]:
+        assert self.proc is not None
+        pids = []
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                pids.append(int(name))
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the workers (fields 14 and 15 of /proc/<pid>/stat)."""
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / CLK_TCK
+
+    def get(self, path: str) -> str:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        conn.close()
+        if resp.status != 200:
+            raise OSError(f"GET {path}: {resp.status}")
+        return body
+
+
+def name_form_action(html: str) -> str:
+    """The action of the form whose partial has the ``name`` input (UpdateName)."""
+    for attrs, inner in re.findall(r"<form([^>]*)>(.*?)</form>", html, re.S):
+        if 'name="name"' in inner:
+            return re.search(r' action="([^"]+)"', attrs).group(1)  # type: ignore[union-attr]
+    raise AssertionError("no UpdateName form on the page")
+
+
+def load(server: Gunicorn, path: str, requests: int, *, threads: int = 4) -> dict[str, t.Any]:
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "path": path,
+        "headers": {
+            "HX-Request": "true",
+            "HX-Current-URL": server.origin + "/",
+            "Accept": "text/html",
+            "Origin": server.origin,
+        },
+        "fields": {"name": "bench", "_sf_next": "/"},
+        "vary": "name",
+        "expect": "Saved name:",
+        "requests": requests,
+        "threads": threads,
+        "timeout": 120,
+    }
+    cpu0 = server.cpu_seconds()
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.loadgen", json.dumps(spec)],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    cpu = server.cpu_seconds() - cpu0
+    out: dict[str, t.Any] = json.loads(proc.stdout)
+    out["cpu"] = cpu
+    return out
+
+
+def _summary(parts: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+    lat = sorted(x for p in parts for x in p["latencies"])
+    ok = sum(p["ok"] for p in parts)
+    errors = sum(p["errors"] for p in parts)
+    elapsed = sum(p["elapsed"] for p in parts)
+    q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99
+    return {
+        "requests": ok + errors,
+        "errors": errors,
+        "error_samples": [s for p in parts for s in p["error_samples"]][:3],
+        "rps": ok / elapsed if elapsed else 0.0,
+        "p50": statistics.median(lat) if lat else 0.0,
+        "p99": q[98],
+        "cpu_ms": sum(p["cpu"] for p in parts) / max(ok + errors, 1) * 1e3,
+        "timed_out": any(p["timed_out"] for p in parts),
+    }
+
+
+def bench_server(quick: bool) -> list[Result]:
+    per_round, rounds = (500, 2) if quick else (1500, 4)
+    with Gunicorn(workers=2) as server:
+        on_tmpfs = server.on_tmpfs
+        action = name_form_action(server.get("/"))
+        paths = {"sf": action, "plain": "/_bench/update-name"}
+        log(f"server: gunicorn -w 2 on :{server.port}; warm-up, then {rounds} × {per_round}"
+            " requests per variant, alternating")
+        for path in paths.values():
+            load(server, path, 200)
+        parts: dict[str, list[dict[str, t.Any]]] = {k: [] for k in paths}
+        for r in range(rounds):
+            for key in (["sf", "plain"] if r % 2 == 0 else ["plain", "sf"]):
+                parts[key].append(load(server, paths[key], per_round))
+    sf, plain = _summary(parts["sf"]), _summary(parts["plain"])
+    ratio = sf["rps"] / plain["rps"] if plain["rps"] else None
+
+    note = (
+        f"{sf['requests']} + {plain['requests']} requests (UpdateName, htmx POST with Origin),"
+        " 4 client threads in a second process, a new connection per request; CPU is"
+        " utime+stime of both workers from /proc/<pid>/stat; SQLite commit per request"
+        f" ({'database on tmpfs' if on_tmpfs else 'database on disk'})"
+    )
+    if sf["error_samples"] or plain["error_samples"]:
+        note += f"; errors: {sf['error_samples'] + plain['error_samples']}"
+    if sf["timed_out"] or plain["timed_out"]:
+        note += "; TIME LIMIT HIT"
+    cpu_ratio = sf["cpu_ms"] / plain["cpu_ms"] if plain["cpu_ms"] else None
+    bench = "4 gunicorn"
+    return [
+        Result(
+            bench,
+            "throughput, UpdateName vs hand-written view (2 sync workers)",
+            f"{sf['rps']:.0f} req/s",
+            f"{plain['rps']:.0f} req/s",
+            ratio,
+            "≥ 0.9×",
+            ratio is not None and ratio >= 0.9,
+            note=note,
+        ),
+        Result(
+            bench,
+            "latency p50 / p99",
+            f"{sf['p50'] * 1e3:.1f} / {sf['p99'] * 1e3:.1f} ms",
+            f"{plain['p50'] * 1e3:.1f} / {plain['p99'] * 1e3:.1f} ms",
+            sf["p50"] / plain["p50"] if plain["p50"] else None,
+        ),
+        Result(
+            bench,
+            "errors",
+            f"{sf['errors']} of {sf['requests']}",
+            f"{plain['errors']} of {plain['requests']}",
+            None,
+            "0",
+            sf["errors"] == 0 and plain["errors"] == 0 and not sf["timed_out"],
+        ),
+        Result(
+            bench,
+            "server CPU per request",
+            f"{sf['cpu_ms']:.2f} ms",
+            f"{plain['cpu_ms']:.2f} ms",
+            cpu_ratio,
+        ),
+    ]

@@ -1,0 +1,60 @@
+"""The example app plus hand-written baseline routes, for the benchmarks only.
+
+``gunicorn 'benchmarks.server_app:create_app()'``. The example itself is unchanged;
+this wraps it and adds, under ``/_bench/``:
+
+* ``POST /_bench/update-name``: ``update_name`` written by hand (marshmallow, the
+  same SQLite write, the same partial), answering a plain htmx form;
+* ``GET /_bench/page``: the example's layout with that plain htmx form (the
+  browser baseline).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import Blueprint, Flask, render_template, request
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
+
+from example import create_app as create_example_app
+from example import db
+
+from .plain import PlainForm
+
+
+class NameSchema(Schema):
+    name = fields.String(required=True)
+
+
+NAME_SCHEMA = NameSchema(unknown=EXCLUDE)
+FORM_ID = "plain-name"
+
+bp = Blueprint("sf_bench", __name__, template_folder="templates", url_prefix="/_bench")
+
+
+@bp.post("/update-name")
+def update_name() -> t.Any:
+    try:
+        data = NAME_SCHEMA.load(request.form)
+    except ValidationError as e:
+        form = PlainForm(FORM_ID, values=request.form, errors=e.normalized_messages())
+        return render_template("sf_bench/plain_name_body.html", form=form), 422
+    name = data["name"].strip()
+    if not name:
+        state = {"error": "Name is required", "name": None}
+    else:
+        db.set_setting("name", name)
+        state = {"error": None, "name": name}
+    return render_template("sf_bench/plain_name_body.html", form=PlainForm(FORM_ID, state))
+
+
+@bp.get("/page")
+def page() -> str:
+    state = {"error": None, "name": db.get_setting("name")}
+    return render_template("sf_bench/page_plain_name.html", form=PlainForm(FORM_ID, state))
+
+
+def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
+    app = create_example_app(test_config)
+    app.register_blueprint(bp)
+    return app

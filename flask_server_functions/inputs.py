@@ -1,0 +1,120 @@
+"""Reading a server function's input from the request body, within limits.
+
+Every malformed or oversized body ends here as a clear 4xx before the function
+runs:
+
+* a body over ``SERVER_FUNCTIONS_MAX_BODY`` (or the function's ``max_body``): 413;
+* more fields than ``SERVER_FUNCTIONS_MAX_FIELDS``, a field name longer than
+  ``SERVER_FUNCTIONS_MAX_FIELD_NAME``, invalid UTF-8 or a NUL character in a
+  urlencoded body, a malformed multipart body, a JSON body that is not an object: 400.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import parse_qsl
+
+from flask import request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+
+class MalformedInput(BadRequest):
+    """The body could not be read as a form (or JSON object) within the limits."""
+
+    description = "The submitted form could not be read."
+
+
+def read_input(
+    config: t.Mapping[str, t.Any], *, max_body: int | None = None
+) -> MultiDict[str, t.Any]:
+    """The submitted fields (files included) as a ``MultiDict``.
+
+    :param max_body: this function's body limit, if not the app's.
+    """
+    limit = max_body or config["SERVER_FUNCTIONS_MAX_BODY"]
+    max_fields = config["SERVER_FUNCTIONS_MAX_FIELDS"]
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(
+            f"The submitted form is too large (limit: {limit} bytes)."
+        )
+    request.max_content_length = limit
+    request.max_form_parts = max_fields + 10
+
+    mimetype = request.mimetype
+    if mimetype == "application/json":
+        data = _read_json()
+    elif mimetype == "multipart/form-data":
+        data = _read_multipart()
+    elif mimetype in ("application/x-www-form-urlencoded", ""):
+        data = _read_urlencoded(max_fields)
+    else:
+        raise MalformedInput(
+            f"Server functions take form or JSON bodies, not {mimetype!r}."
+        )
+    _check(data, max_fields, config["SERVER_FUNCTIONS_MAX_FIELD_NAME"])
+    return data
+
+
+def _read_urlencoded(max_fields: int) -> MultiDict[str, t.Any]:
+    body = request.get_data(cache=True)
+    try:
+        pairs = parse_qsl(
+            body.decode("ascii"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=max_fields,
+        )
+    except UnicodeDecodeError:
+        raise MalformedInput("The submitted form is not valid UTF-8.") from None
+    except ValueError:
+        raise MalformedInput(f"The submitted form has more than {max_fields} fields.") from None
+    return MultiDict(pairs)
+
+
+def _read_multipart() -> MultiDict[str, t.Any]:
+    try:
+        form = request.form
+        files = request.files
+    except RequestEntityTooLarge:
+        raise
+    except ValueError:  # pragma: no cover - werkzeug reports most errors as empty
+        raise MalformedInput() from None
+    if not form and not files and request.content_length:
+        boundary = request.mimetype_params.get("boundary")
+        if not boundary or f"--{boundary}".encode() not in request.get_data(cache=True)[:4096]:
+            raise MalformedInput("The submitted multipart form is malformed.")
+    data: MultiDict[str, t.Any] = MultiDict(form)
+    for key, value in files.items(multi=True):
+        data.add(key, value)
+    return data
+
+
+def _read_json() -> MultiDict[str, t.Any]:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise MalformedInput("A JSON call must send a JSON object of arguments.")
+    data: MultiDict[str, t.Any] = MultiDict()
+    for key, value in payload.items():
+        for item in value if isinstance(value, list) else [value]:
+            data.add(key, item)
+    try:  # JSON may escape lone surrogates, which no page can render
+        for key, value in data.items(multi=True):
+            key.encode()
+            if isinstance(value, str):
+                value.encode()
+    except UnicodeEncodeError:
+        raise MalformedInput("The submitted JSON is not valid Unicode.") from None
+    return data
+
+
+def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:
+    items = list(data.items(multi=True))
+    if len(items) > max_fields:
+        raise MalformedInput(f"The submitted form has more than {max_fields} fields.")
+    for key, value in items:
+        if len(key) > max_name:
+            raise MalformedInput(f"A field name is longer than {max_name} characters.")
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            raise MalformedInput("The submitted form contains a NUL character.")

@@ -1,0 +1,1 @@
+"""Real-browser tests: the example app in Chromium, driven by Playwright."""
