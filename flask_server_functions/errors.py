@@ -41,8 +41,8 @@ class ExpiredReference(InvalidReference):
     """The token's signature is valid but older than ``SERVER_FUNCTIONS_MAX_AGE``."""
 
     description = "This form has expired. Reload the page and try again."
-    #: The (function id, bound values, template) the expired token named.
-    reference: tuple[str, dict[str, t.Any], str | None] | None = None
+    #: The (function id, sealed values) the expired token named.
+    reference: tuple[str, dict[str, t.Any]] | None = None
 
 
 class UnknownFunction(ServerFunctionError):

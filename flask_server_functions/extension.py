@@ -11,6 +11,7 @@ from marshmallow import Schema
 
 from . import htmx
 from .functions import F, Guard, Reference, Registry, ServerFunction
+from .groups import Group
 from .origin import MISSING_ORIGIN_POLICIES
 from .references import ReferenceCodec, secret_keys
 from .state import take_kept
@@ -24,8 +25,9 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_URL_PREFIX": "/_sf",
     # Seconds a reference token stays valid; None for no limit.
     "SERVER_FUNCTIONS_MAX_AGE": 7 * 24 * 3600,
-    # "bundled": serve the vendored htmx; "external": the app loads its own htmx.
-    "SERVER_FUNCTIONS_HTMX": "bundled",
+    # "bundled": serve the vendored htmx 4; "external": the app loads its own htmx.
+    # Default: "bundled", or "external" with the htmx 2 dialect.
+    "SERVER_FUNCTIONS_HTMX": None,
     # Serve the unminified htmx.js (for debugging).
     "SERVER_FUNCTIONS_HTMX_DEBUG": False,
     # The htmx major version of the markup the extension writes.
@@ -53,14 +55,20 @@ class AppState:
         self.extension = extension
         self.config = app.config
         dialect = app.config["SERVER_FUNCTIONS_DIALECT"]
-        if dialect not in htmx.DIALECTS:
-            raise ValueError(
-                f"SERVER_FUNCTIONS_DIALECT must be one of: {', '.join(htmx.DIALECTS)};"
-                f" got {dialect!r}"
-            )
+        _check_choice(app.config, "SERVER_FUNCTIONS_DIALECT", tuple(htmx.DIALECTS))
         self.dialect = htmx.DIALECTS[dialect]
+        if app.config["SERVER_FUNCTIONS_HTMX"] is None:
+            app.config["SERVER_FUNCTIONS_HTMX"] = (
+                "bundled" if self.dialect.bundled_htmx else "external"
+            )
         _check_choice(app.config, "SERVER_FUNCTIONS_HTMX", _HTMX_VALUES)
         _check_choice(app.config, "SERVER_FUNCTIONS_MISSING_ORIGIN", MISSING_ORIGIN_POLICIES)
+        if app.config["SERVER_FUNCTIONS_HTMX"] == "bundled" and not self.dialect.bundled_htmx:
+            raise ValueError(
+                f"SERVER_FUNCTIONS_DIALECT = {dialect!r} writes htmx {dialect} markup, but the"
+                f" bundled htmx is {htmx.HTMX_VERSION}: load your own htmx {dialect} and set"
+                " SERVER_FUNCTIONS_HTMX = 'external'."
+            )
         self._codec: ReferenceCodec | None = None
 
     @property
@@ -78,8 +86,8 @@ class AppState:
 
     def url_for(self, ref: Reference) -> str:
         """The URL a form posts to for ``ref``."""
-        token = self.codec.dumps(ref.function.id, ref.bound, ref.template)
-        return url_for("server_functions.call", token=token)
+        token = self.codec.dumps(ref.function.id, ref.sealed())
+        return url_for(ref.function.endpoint, token=token)
 
 
 def _check_choice(config: t.Mapping[str, t.Any], key: str, choices: t.Sequence[str]) -> None:
@@ -140,7 +148,12 @@ class ServerFunctions:
         app.extensions[EXTENSION_KEY] = state
 
         from .cli import cli
-        from .templating import server_form, server_functions_scripts
+        from .templating import (
+            server_button,
+            server_form,
+            server_function_url,
+            server_functions_scripts,
+        )
         from .views import call
 
         prefix = app.config["SERVER_FUNCTIONS_URL_PREFIX"].rstrip("/")
@@ -156,6 +169,8 @@ class ServerFunctions:
         app.register_blueprint(blueprint)
         app.before_request(take_kept)
         app.add_template_global(server_form, "server_form")
+        app.add_template_global(server_button, "server_button")
+        app.add_template_global(server_function_url, "server_function_url")
         app.add_template_global(server_functions_scripts, "server_functions_scripts")
         app.add_template_global(self.registry, "server_functions")
         app.cli.add_command(cli)
@@ -172,22 +187,14 @@ class ServerFunctions:
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
+        trigger: str | t.Sequence[str] | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
+        group: Group | None = None,
     ) -> t.Callable[[F], ServerFunction[F]]: ...
 
     def function(
-        self,
-        func: F | None = None,
-        /,
-        *,
-        name: str | None = None,
-        schema: type[Schema] | Schema | None = None,
-        template: str | None = None,
-        initial_state: t.Any = None,
-        refresh: t.Mapping[str, str] | None = None,
-        require: Guard | t.Sequence[Guard] | None = None,
-        max_body: int | None = None,
+        self, func: F | None = None, /, **options: t.Any
     ) -> ServerFunction[F] | t.Callable[[F], ServerFunction[F]]:
         """Register a server function (React's ``"use server"``).
 
@@ -205,12 +212,15 @@ class ServerFunctions:
             Next.js's ``revalidatePath``): a mapping of element id to the template
             that renders that element's contents. htmx swaps them in with the form;
             without JavaScript the whole page is rendered anyway.
+        :param trigger: client event name(s) fired after a successful htmx call
+            (``HX-Trigger``), for elements that listen with ``hx-trigger="NAME from:body"``.
         :param require: a guard (or several), called with no arguments before the
             input is validated; a falsy result refuses the call with 403 (or, without
             JavaScript, a redirect to ``SERVER_FUNCTIONS_LOGIN_VIEW`` if set). Guards
             may also ``abort()`` themselves.
         :param max_body: the largest body this function accepts, in bytes (e.g. for
             uploads); default ``SERVER_FUNCTIONS_MAX_BODY``.
+        :param group: the :class:`Group` it belongs to (prefer ``group.function``).
 
         The function receives the validated fields as keyword arguments, values
         bound with ``.bind()``, and the previous state if it has a parameter named
@@ -218,22 +228,26 @@ class ServerFunctions:
         """
 
         def decorator(f: F) -> ServerFunction[F]:
-            function = ServerFunction(
-                f,
-                name=name,
-                schema=schema,
-                template=template,
-                initial_state=initial_state,
-                refresh=refresh,
-                require=require,
-                max_body=max_body,
-            )
+            function = ServerFunction(f, **options)
             self.registry.add(function)
             return function
 
         if func is not None:
             return decorator(func)
         return decorator
+
+    def group(
+        self,
+        name: str,
+        *,
+        blueprint: Blueprint | None = None,
+        require: Guard | t.Sequence[Guard] | None = None,
+        url_path: str = "/_sf",
+    ) -> Group:
+        """A group of functions sharing guards and, with ``blueprint``, its URL
+        prefix and hooks (their forms post to ``<blueprint prefix><url_path>/<token>``).
+        Create it before the blueprint is registered on the app."""
+        return Group(self, name, blueprint=blueprint, require=require, url_path=url_path)
 
     def before_call(self, guard: Guard) -> Guard:
         """Register a guard that runs before every server-function call (a decorator).

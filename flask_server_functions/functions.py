@@ -15,11 +15,20 @@ import typing as t
 
 from marshmallow import Schema
 
-from .schemas import STATE_PARAMETERS, schema_from_signature
+from .schemas import STATE_PARAMETERS, File, schema_from_signature
+
+if t.TYPE_CHECKING:
+    from .groups import Group
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 #: A guard: called with no arguments before a call; a falsy result refuses it (403).
 Guard = t.Callable[[], t.Any]
+
+
+def _as_tuple(guards: Guard | t.Sequence[Guard] | None) -> tuple[Guard, ...]:
+    if guards is None:
+        return ()
+    return tuple(guards) if isinstance(guards, t.Sequence) else (guards,)
 
 
 def function_id(func: t.Callable[..., t.Any]) -> str:
@@ -48,21 +57,27 @@ class ServerFunction(t.Generic[F]):
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
+        trigger: str | t.Sequence[str] | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
+        group: Group | None = None,
     ) -> None:
         self.func = func
+        #: The group the function belongs to (its URL and guards), if any.
+        self.group = group
         self.name = name or func.__name__
         self.id = function_id(func)
         self.template = template
         self.initial_state = initial_state
         #: Other parts of the page to re-render after a call: element id -> template.
         self.refresh: dict[str, str] = dict(refresh or {})
-        #: Guards that must all pass before the input is even validated.
-        self.guards: tuple[Guard, ...] = (
-            () if require is None else tuple(require) if isinstance(require, t.Sequence)
-            else (require,)
+        #: Client events to fire after a successful call (htmx ``HX-Trigger``).
+        self.triggers: tuple[str, ...] = (
+            () if trigger is None else (trigger,) if isinstance(trigger, str) else tuple(trigger)
         )
+        #: Guards that must all pass before the input is even validated: the
+        #: group's, then the function's own.
+        self.guards: tuple[Guard, ...] = (*(group.guards if group else ()), *_as_tuple(require))
         #: Body size limit in bytes for this function (None: the app's).
         self.max_body = max_body
         self.is_async = inspect.iscoroutinefunction(func)
@@ -82,8 +97,17 @@ class ServerFunction(t.Generic[F]):
             for name, field in self.schema.fields.items()
             if field.load_only or field.metadata.get("sensitive") or "password" in name
         )
+        #: Fields that take uploaded files (the form is sent as multipart).
+        self.file_fields = frozenset(
+            name for name, field in self.schema.fields.items() if isinstance(field, File)
+        )
         self.__doc__ = func.__doc__
         self.__wrapped__ = func
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint its forms post to (a group on a blueprint has its own)."""
+        return self.group.endpoint if self.group else "server_functions.call"
 
     def is_sensitive(self, name: str) -> bool:
         """Whether the value of field ``name`` must never be echoed back."""
@@ -114,9 +138,10 @@ class ServerFunction(t.Generic[F]):
             raise TypeError(f"values bound to {self.name}() must be JSON-able: {e}") from None
         return Reference(self, values)
 
-    def using(self, template: str) -> Reference:
-        """A reference whose form renders ``template`` instead of the function's own."""
-        return Reference(self, {}, template)
+    def using(self, template: str | None = None, **options: t.Any) -> Reference:
+        """A reference whose form renders ``template`` instead of the function's own,
+        with ``options`` for that template (both sealed in the token)."""
+        return Reference(self, {}, template, options)
 
     @property
     def reference(self) -> Reference:
@@ -127,28 +152,51 @@ class ServerFunction(t.Generic[F]):
 class Reference:
     """A server function plus values bound to it: what a form posts to."""
 
-    __slots__ = ("bound", "function", "template")
+    __slots__ = ("bound", "function", "options", "template")
 
     def __init__(
         self,
         function: ServerFunction[t.Any],
         bound: dict[str, t.Any],
         template: str | None = None,
+        options: dict[str, t.Any] | None = None,
     ) -> None:
         self.function = function
         self.bound = bound
         #: A partial template other than the function's own (sealed in the token).
         self.template = template
+        #: Values for that template, e.g. a button's label (sealed in the token).
+        self.options: dict[str, t.Any] = options or {}
 
     def bind(self, **values: t.Any) -> Reference:
         """A new reference with more values bound (like ``functools.partial``)."""
         ref = self.function.bind(**{**self.bound, **values})
-        ref.template = self.template
+        ref.template, ref.options = self.template, self.options
         return ref
 
-    def using(self, template: str) -> Reference:
-        """The same reference rendering ``template``."""
-        return Reference(self.function, self.bound, template)
+    def using(self, template: str | None = None, **options: t.Any) -> Reference:
+        """The same reference rendering ``template`` with ``options``."""
+        return Reference(
+            self.function, self.bound, template or self.template, {**self.options, **options}
+        )
+
+    def sealed(self) -> dict[str, t.Any]:
+        """What goes into the token besides the function id (empty: nothing)."""
+        sealed: dict[str, t.Any] = {}
+        if self.bound:
+            sealed["b"] = self.bound
+        if self.template is not None:
+            sealed["t"] = self.template
+        if self.options:
+            sealed["o"] = self.options
+        return sealed
+
+    @classmethod
+    def from_sealed(
+        cls, function: ServerFunction[t.Any], sealed: t.Mapping[str, t.Any]
+    ) -> Reference:
+        """The reference a verified token names."""
+        return cls(function, dict(sealed.get("b", {})), sealed.get("t"), dict(sealed.get("o", {})))
 
     @property
     def partial(self) -> str:
@@ -165,10 +213,10 @@ class Reference:
     @property
     def key(self) -> str:
         """Identifies one form on a page: the function, its bound values and template."""
-        if not self.bound and self.template is None:
+        if not self.bound and self.template is None and not self.options:
             return self.function.id
         digest = hashlib.sha256(
-            json.dumps([self.bound, self.template], sort_keys=True).encode()
+            json.dumps([self.bound, self.template, self.options], sort_keys=True).encode()
         )
         return f"{self.function.id}-{digest.hexdigest()[:8]}"
 
@@ -181,6 +229,7 @@ class Reference:
             and other.function is self.function
             and other.bound == self.bound
             and other.template == self.template
+            and other.options == self.options
         )
 
     __hash__ = None  # type: ignore[assignment]

@@ -1,8 +1,9 @@
 """Every htmx name the extension reads or writes, in one place.
 
-The markup, headers and events here are htmx **4** (the vendored 4.0.1). An htmx 2
-dialect only has to provide another :class:`Dialect`; nothing else in the package
-spells an ``hx-*`` attribute, an ``HX-*`` header or an ``htmx:*`` event.
+Two dialects: htmx **4** (the vendored 4.0.1, the default) and htmx **2** (2.0.11+,
+for apps that load their own htmx 2; ``SERVER_FUNCTIONS_DIALECT = "2"``). Nothing
+else in the package spells an ``hx-*`` attribute, an ``HX-*`` header or an
+``htmx:*`` event.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ HX_LOCATION = "HX-Location"
 HX_TRIGGER = "HX-Trigger"
 HX_RESWAP = "HX-Reswap"
 
+_CONTROL_TAGS = ("input", "button", "select", "textarea")
 # Controls disabled while a request is in flight. ``:enabled`` excludes controls
 # the page had already disabled: htmx 4 re-enables every element it disabled.
-_CONTROLS = "findAll :is(input, button, select, textarea):enabled"
+_CONTROLS_4 = "findAll :is(input, button, select, textarea):enabled"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,15 +43,27 @@ class Dialect:
     """The attribute and event names of one htmx major version."""
 
     name: str
+    #: The attribute that disables elements during a request.
     disable_attr: str
     event_before_request: str
     event_finally_request: str
+    #: The event in which the script lets 4xx/5xx answers swap (htmx 2 only).
+    event_before_swap: str | None = None
+    #: Whether the extension may serve its bundled htmx (4.0.1) for this markup.
+    bundled_htmx: bool = True
 
-    def form_attributes(self, action: str) -> dict[str, str]:
+    def disabled_controls(self, form_id: str) -> str:
+        """The value of :attr:`disable_attr`: every control of the form."""
+        if self.name == "2":  # no findAll in htmx 2: global selectors scoped by id
+            return ", ".join(f"#{form_id} {tag}" for tag in _CONTROL_TAGS)
+        return _CONTROLS_4
+
+    def form_attributes(self, action: str, form_id: str) -> dict[str, str]:
         """The ``hx-*`` attributes of a server-function ``<form>``.
 
         Everything is written on the form itself: htmx 4 attributes do not inherit,
-        so nothing the app puts on an ancestor changes how the form behaves.
+        so nothing the app puts on an ancestor changes how the form behaves (and in
+        htmx 2, explicit attributes override inherited ones).
         """
         return {
             "hx-post": action,
@@ -58,7 +72,7 @@ class Dialect:
             # A second submit while one is in flight is dropped (write ":drop":
             # htmx 4.0.1 queues when the strategy is left out).
             "hx-sync": "this:drop",
-            self.disable_attr: _CONTROLS,
+            self.disable_attr: self.disabled_controls(form_id),
         }
 
     def partial(self, target_id: str, html: str) -> str:
@@ -71,10 +85,13 @@ class Dialect:
 
     def script_events(self) -> dict[str, str]:
         """Event names the extension's script listens to (passed as data attributes)."""
-        return {
+        events = {
             "before": self.event_before_request,
             "finally": self.event_finally_request,
         }
+        if self.event_before_swap:
+            events["before-swap"] = self.event_before_swap
+        return events
 
 
 HTMX4 = Dialect(
@@ -84,7 +101,19 @@ HTMX4 = Dialect(
     event_finally_request="htmx:finally:request",
 )
 
-DIALECTS: dict[str, Dialect] = {"4": HTMX4}
+HTMX2 = Dialect(
+    name="2",
+    # In htmx 2, hx-disable switches htmx off for the subtree: never write it.
+    disable_attr="hx-disabled-elt",
+    event_before_request="htmx:beforeRequest",
+    event_finally_request="htmx:afterRequest",
+    # htmx 2 does not swap 4xx/5xx: the script opts server-function forms in, so
+    # field errors (422) and failures (500) are shown as with htmx 4.
+    event_before_swap="htmx:beforeSwap",
+    bundled_htmx=False,
+)
+
+DIALECTS: dict[str, Dialect] = {"4": HTMX4, "2": HTMX2}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -113,15 +113,10 @@ class ReferenceCodec:
                 continue
         raise InvalidReference()
 
-    def dumps(
-        self,
-        function_id: str,
-        bound: t.Mapping[str, t.Any] | None = None,
-        template: str | None = None,
-    ) -> str:
-        """The token for ``function_id`` with ``bound`` values (and a partial
-        template other than the function's own) sealed in it."""
-        if not bound and template is None:
+    def dumps(self, function_id: str, sealed: t.Mapping[str, t.Any] | None = None) -> str:
+        """The token for ``function_id`` with ``sealed`` (bound values and render
+        options, see :meth:`Reference.sealed`) encrypted into it."""
+        if not sealed:
             cached = self._unbound.get(function_id)
             now = time.time()
             if cached is not None and now - cached[1] < self._refresh_after:
@@ -129,14 +124,11 @@ class ReferenceCodec:
             token = self._signer.sign(function_id.encode()).decode()
             self._unbound[function_id] = (token, now)
             return token
-        extra: dict[str, t.Any] = {"b": bound or {}}
-        if template is not None:
-            extra["t"] = template
-        payload = function_id.encode() + b"~" + self._seal(_dumps(extra))
+        payload = function_id.encode() + b"~" + self._seal(_dumps(sealed))
         return self._signer.sign(payload).decode()
 
-    def loads(self, token: str) -> tuple[str, dict[str, t.Any], str | None]:
-        """Verify ``token``; return the function id, the bound values and the template.
+    def loads(self, token: str) -> tuple[str, dict[str, t.Any]]:
+        """Verify ``token``; return the function id and what was sealed with it.
 
         :raises ExpiredReference: the signature is valid but older than ``max_age``.
         :raises InvalidReference: anything else wrong with it.
@@ -155,14 +147,16 @@ class ReferenceCodec:
             raise InvalidReference() from e
         return self._parse(payload)
 
-    def _parse(self, payload: bytes) -> tuple[str, dict[str, t.Any], str | None]:
+    def _parse(self, payload: bytes) -> tuple[str, dict[str, t.Any]]:
         function_id, sep, sealed = payload.partition(b"~")
         try:
             if not sep:
-                return function_id.decode("ascii"), {}, None
-            extra = json.loads(self._open(sealed))
-            return function_id.decode("ascii"), dict(extra["b"]), extra.get("t")
-        except (binascii.Error, ValueError, KeyError, TypeError) as e:  # pragma: no cover
+                return function_id.decode("ascii"), {}
+            opened = json.loads(self._open(sealed))
+            if not isinstance(opened, dict):
+                raise TypeError
+            return function_id.decode("ascii"), opened
+        except (binascii.Error, ValueError, TypeError) as e:  # pragma: no cover
             raise InvalidReference() from e  # signed by us: only a leaked key gets here
 
     def dumps_state(self, state: t.Any) -> str:

@@ -13,6 +13,7 @@ hint                   field                                       empty input
 ``date``/``datetime``  ``Date``/``DateTime`` (HTML input formats)  error
 ``list[X]``            ``List(X)`` (every value of the field)      ``[]``
 ``X | None``           not required; empty input is ``None``       ``None``
+``FileStorage``        :class:`File` (an uploaded file)             missing
 =====================  ==========================================  ==============
 
 A parameter with a default is not required and takes that default when missing.
@@ -27,9 +28,57 @@ import types
 import typing as t
 
 from marshmallow import Schema, fields, pre_load
+from werkzeug.datastructures import FileStorage
 
 #: Parameters that are never form input: the previous state.
 STATE_PARAMETERS = ("state", "prev_state", "previous_state")
+
+class File(fields.Field):
+    """An uploaded file (Werkzeug's ``FileStorage``), with optional limits.
+
+    An empty file input (no file chosen) counts as missing.
+
+    :param max_size: the largest accepted size in bytes.
+    :param content_types: accepted MIME types; ``"image/*"`` matches any image.
+    """
+
+    default_error_messages = {  # noqa: RUF012 - marshmallow's convention
+        "invalid": "Not a file.",
+        "too_large": "The file is too large (at most {max_size} bytes).",
+        "content_type": "This type of file is not accepted (allowed: {allowed}).",
+    }
+
+    def __init__(
+        self,
+        *,
+        max_size: int | None = None,
+        content_types: t.Sequence[str] | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.max_size = max_size
+        self.content_types = tuple(content_types or ())
+
+    def _deserialize(
+        self, value: t.Any, attr: str | None, data: t.Any, **kwargs: t.Any
+    ) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        if self.content_types and not any(
+            value.mimetype == ct or (ct.endswith("/*") and value.mimetype.startswith(ct[:-1]))
+            for ct in self.content_types
+        ):
+            raise self.make_error("content_type", allowed=", ".join(self.content_types))
+        if self.max_size is not None:
+            stream = value.stream
+            position = stream.tell()
+            stream.seek(0, 2)
+            size = stream.tell()
+            stream.seek(position)
+            if size > self.max_size:
+                raise self.make_error("too_large", max_size=self.max_size)
+        return value
+
 
 _SIMPLE: dict[type, type[fields.Field]] = {
     str: fields.String,
@@ -39,6 +88,7 @@ _SIMPLE: dict[type, type[fields.Field]] = {
     bool: fields.Boolean,
     datetime.date: fields.Date,
     datetime.datetime: fields.DateTime,
+    FileStorage: File,
 }
 
 
@@ -104,7 +154,13 @@ def schema_from_signature(func: t.Callable[..., t.Any]) -> type[Schema]:
     Parameters without a type hint are read as strings.
     """
     signature = inspect.signature(func)
-    hints = t.get_type_hints(func)
+    try:
+        hints = t.get_type_hints(func)
+    except NameError as e:
+        raise TypeError(
+            f"the type hints of {getattr(func, '__qualname__', func)!r} cannot be resolved"
+            f" ({e}); import the types they name at module level."
+        ) from e
     declared: dict[str, fields.Field] = {}
     for name, param in signature.parameters.items():
         if name in STATE_PARAMETERS or param.kind in (

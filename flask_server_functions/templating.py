@@ -30,6 +30,7 @@ _BASE_CSS = (
 #: Templates rendered by the extension.
 FORM_TEMPLATE = "server_functions/form.html"
 FORM_BODY_TEMPLATE = "server_functions/form_body.html"
+BUTTON_TEMPLATE = "server_functions/button.html"
 
 
 def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
@@ -144,6 +145,8 @@ def server_form(
     state = app_state()
     form = form_state(ref, initial_state=initial_state, form_id=id)
     action = state.url_for(ref)
+    if enctype is None and ref.function.file_fields:
+        enctype = "multipart/form-data"
     form_attrs: dict[str, t.Any] = {
         "id": form.id,
         "class": " ".join(filter(None, ["sf-form", class_])),
@@ -151,7 +154,7 @@ def server_form(
         "action": action,
         "enctype": enctype,
         "data-sf-form": True,
-        **state.dialect.form_attributes(action),
+        **state.dialect.form_attributes(action, form.id),
         **(attrs or {}),
     }
     next_url = permalink or current_page()
@@ -164,6 +167,53 @@ def server_form(
             server_functions_form=_form_fields(form),
         )
     )
+
+
+def server_button(
+    target: ServerFunction[t.Any] | Reference | str,
+    label: str,
+    *,
+    pending_label: str | None = None,
+    confirm: str | None = None,
+    class_: str | None = None,
+    button_class: str | None = None,
+    permalink: str | None = None,
+    id: str | None = None,
+) -> Markup:
+    """A single button that calls a server function (e.g. "Delete", "Like").
+
+    It is a tiny form, so it has the same pending state and works without
+    JavaScript. Bind the values it acts on::
+
+        {{ server_button(server_functions.delete_note.bind(note_id=note.id), "Delete",
+                         confirm="Delete this note?") }}
+
+    Its label and options are sealed in the reference, so the re-rendered button
+    is the same one. The function's state (or error) is shown after the button.
+    """
+    ref = as_reference(target).using(
+        BUTTON_TEMPLATE,
+        label=label,
+        pending_label=pending_label,
+        button_class=button_class,
+    )
+    attrs = {"hx-confirm": confirm} if confirm else None
+    return server_form(
+        ref,
+        permalink=permalink,
+        id=id,
+        class_=" ".join(filter(None, ["sf-button", class_])),
+        attrs=attrs,
+    )
+
+
+def server_function_url(target: ServerFunction[t.Any] | Reference | str) -> str:
+    """The URL to call a server function from your own JavaScript::
+
+        serverFunctions.call("{{ server_function_url(server_functions.like.bind(id=3)) }}",
+                             {count: 1}).then(({state, errors}) => ...)
+    """
+    return app_state().url_for(as_reference(target))
 
 
 def server_functions_scripts(*, nonce: str | None = None) -> Markup:

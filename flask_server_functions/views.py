@@ -20,7 +20,7 @@ from flask import abort, current_app, flash, g, jsonify, redirect, request, url_
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 from marshmallow import EXCLUDE, ValidationError, fields
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.wrappers import Response
 
@@ -30,6 +30,7 @@ from .extension import AppState, app_state
 from .functions import Reference, ServerFunction
 from .inputs import read_input
 from .origin import check_origin
+from .signals import function_called
 from .state import HIDDEN_FIELDS, NEXT_FIELD, STATE_FIELD, FormState, keep
 from .templating import render_form_body, render_refreshed
 
@@ -46,14 +47,14 @@ def call(token: str) -> ResponseReturnValue:
     try:
         check_origin(state.config)
         try:
-            function_id, bound, template = state.codec.loads(token)
+            function_id, sealed = state.codec.loads(token)
         except ExpiredReference as e:
             ref = _named(state, e.reference)
             raise
         function = state.registry.by_id.get(function_id)
-        if function is None:
+        if function is None or request.endpoint != function.endpoint:
             raise UnknownFunction()
-        ref = Reference(function, bound, template)
+        ref = Reference.from_sealed(function, sealed)
         _check_guards(state, function)
 
         form_data = read_input(state.config, max_body=function.max_body)
@@ -66,6 +67,14 @@ def call(token: str) -> ResponseReturnValue:
         form, status, response = run(ref, form_data, previous)
     except HTTPException as e:
         return _error_response(state, e, ref)
+    function_called.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        function=function,
+        ref=ref,
+        state=form.state,
+        errors=form.errors,
+        status=status,
+    )
     if response is not None:
         return _redirect_response(response)
     return _respond(form, status, next_url)
@@ -77,18 +86,19 @@ def _respond(form: FormState, status: int, next_url: str) -> ResponseReturnValue
         return jsonify(state=form.state, errors=form.errors or None), status
     if htmx.HtmxDetails.from_request(request).wants_fragment:
         body = render_form_body(form, next_url)
+        headers = {}
         if status < 400:
             body += render_refreshed(form)
-        return body, status
+            if form.ref.function.triggers:
+                headers[htmx.HX_TRIGGER] = ", ".join(form.ref.function.triggers)
+        return body, status, headers
     keep(form)
     return redirect(next_url, code=303)
 
 
-def _named(
-    state: AppState, named: tuple[str, dict[str, t.Any], str | None] | None
-) -> Reference | None:
+def _named(state: AppState, named: tuple[str, dict[str, t.Any]] | None) -> Reference | None:
     function = state.registry.by_id.get(named[0]) if named else None
-    return Reference(function, named[1], named[2]) if function and named else None
+    return Reference.from_sealed(function, named[1]) if function and named else None
 
 
 def _error_response(
@@ -213,7 +223,10 @@ def _schema_input(
         if isinstance(field, fields.List):
             data[key] = form_data.getlist(key)
         else:
-            data[key] = form_data.get(key)
+            value = form_data.get(key)
+            if isinstance(value, FileStorage) and not value.filename:
+                continue  # an empty file input: no file chosen
+            data[key] = value
     return data
 
 

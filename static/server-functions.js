@@ -1,19 +1,55 @@
-/* Flask-Server-Functions: the pending state of server-function forms.
- * htmx disables the controls (hx-disable) and shows .htmx-indicator elements;
- * this adds aria-busy on the form and swaps a button's label for its
- * data-pending-label while the request runs. Event names come from the
- * script tag (data-event-*), so the htmx dialect is chosen on the server. */
+/* Flask-Server-Functions client script (no build step; works beside htmx).
+ *
+ * 1. Pending state: htmx disables the controls (hx-disable) and shows the
+ *    .htmx-indicator elements; this adds aria-busy to the form and swaps a
+ *    button's label for its data-pending-label while the request runs.
+ * 2. Optimistic UI (useOptimistic): a form with data-optimistic="#tmpl" and
+ *    data-optimistic-target="#list" shows a copy of <template id="tmpl"> in the
+ *    target at once (elements with data-field="NAME" get the typed value); the
+ *    copy goes away when the answer arrives (the server's version replaces it)
+ *    or on error (rolled back).
+ * 3. serverFunctions.call(url, args): call a server function from your own code;
+ *    resolves to {state, errors, status, ok}.
+ *
+ * Event names come from the script tag (data-event-*), chosen on the server for
+ * the htmx version in use. */
 (function () {
   "use strict";
   var script = document.currentScript;
+  var data = (script && script.dataset) || {};
   var events = {
-    before: (script && script.dataset.eventBefore) || "htmx:before:request",
-    done: (script && script.dataset.eventFinally) || "htmx:finally:request"
+    before: data.eventBefore || "htmx:before:request",
+    done: data.eventFinally || "htmx:finally:request"
   };
+
   function formOf(event) {
     var el = event.target;
     return el && el.closest ? el.closest("form[data-sf-form]") : null;
   }
+
+  function showOptimistic(form) {
+    var template = document.querySelector(form.getAttribute("data-optimistic"));
+    var target = document.querySelector(form.getAttribute("data-optimistic-target"));
+    if (!template || !target) return;
+    var copy = template.content.cloneNode(true);
+    copy.querySelectorAll("[data-field]").forEach(function (el) {
+      var input = form.elements.namedItem(el.getAttribute("data-field"));
+      el.textContent = input && "value" in input ? input.value : "";
+    });
+    Array.prototype.forEach.call(copy.children, function (el) {
+      el.classList.add("sf-optimistic");
+      el.setAttribute("aria-busy", "true");
+      el.setAttribute("data-sf-optimistic-for", form.id);
+    });
+    target.insertBefore(copy, target.firstChild);
+  }
+
+  function clearOptimistic(form) {
+    document.querySelectorAll('[data-sf-optimistic-for="' + form.id + '"]').forEach(function (el) {
+      el.remove();
+    });
+  }
+
   document.addEventListener(events.before, function (event) {
     var form = formOf(event);
     if (!form) return;
@@ -22,7 +58,9 @@
       button.setAttribute("data-idle-label", button.textContent);
       button.textContent = button.getAttribute("data-pending-label");
     });
+    if (form.hasAttribute("data-optimistic")) showOptimistic(form);
   });
+
   document.addEventListener(events.done, function (event) {
     var form = formOf(event);
     if (!form) return;
@@ -31,6 +69,34 @@
       button.textContent = button.getAttribute("data-idle-label");
       button.removeAttribute("data-idle-label");
     });
+    clearOptimistic(form);
   });
-  window.serverFunctions = { version: "0.1" };
+
+  if (data.eventBeforeSwap) {
+    // htmx 2 does not swap error answers; server-function forms render them.
+    document.addEventListener(data.eventBeforeSwap, function (event) {
+      var detail = event.detail;
+      if (formOf(event) && detail.xhr && detail.xhr.status >= 400 && detail.xhr.responseText) {
+        detail.shouldSwap = true;
+        detail.isError = false;
+      }
+    });
+  }
+
+  window.serverFunctions = {
+    call: function (url, args) {
+      return fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify(args || {})
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          body.status = response.status;
+          body.ok = response.ok;
+          return body;
+        });
+      });
+    }
+  };
 })();

@@ -49,7 +49,7 @@ def test_config_defaults_do_not_override(sf: ServerFunctions) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("SERVER_FUNCTIONS_DIALECT", "3", "must be one of: 4"),
+        ("SERVER_FUNCTIONS_DIALECT", "3", "must be one of: 4, 2"),
         ("SERVER_FUNCTIONS_HTMX", "cdn", "must be one of: bundled, external"),
     ],
 )

@@ -39,7 +39,7 @@ def test_page_requests_do_not_want_fragments(header: str) -> None:
 
 
 def test_form_attributes_are_htmx4() -> None:
-    attrs = htmx.HTMX4.form_attributes("/_sf/tok")
+    attrs = htmx.HTMX4.form_attributes("/_sf/tok", "f")
     assert attrs == {
         "hx-post": "/_sf/tok",
         "hx-target": "this",
@@ -53,3 +53,22 @@ def test_partial_escapes_target() -> None:
     assert htmx.HTMX4.partial('a"b', "<i>x</i>") == (
         '<hx-partial hx-target="#a&#34;b" hx-swap="innerHTML"><i>x</i></hx-partial>'
     )
+
+
+def test_form_attributes_htmx2_never_write_hx_disable() -> None:
+    attrs = htmx.HTMX2.form_attributes("/_sf/tok", "f1")
+    assert "hx-disable" not in attrs
+    assert attrs["hx-disabled-elt"] == "#f1 input, #f1 button, #f1 select, #f1 textarea"
+    assert attrs["hx-sync"] == "this:drop"
+
+
+def test_script_events_per_dialect() -> None:
+    assert htmx.HTMX4.script_events() == {
+        "before": "htmx:before:request",
+        "finally": "htmx:finally:request",
+    }
+    assert htmx.HTMX2.script_events() == {
+        "before": "htmx:beforeRequest",
+        "finally": "htmx:afterRequest",
+        "before-swap": "htmx:beforeSwap",
+    }

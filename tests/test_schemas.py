@@ -76,3 +76,32 @@ def test_unsupported_type_has_a_clear_error() -> None:
 
     with pytest.raises(TypeError, match="Pass schema=YourSchema"):
         schema_from_signature(f)
+
+
+def test_file_field_limits() -> None:
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from flask_server_functions.schemas import File
+
+    field = File(max_size=10, content_types=["image/*", "application/pdf"])
+
+    def upload(data: bytes, content_type: str) -> FileStorage:
+        return FileStorage(io.BytesIO(data), filename="x", content_type=content_type)
+
+    assert field.deserialize(upload(b"12345", "image/png")).filename == "x"
+    with pytest.raises(ValidationError, match="too large"):
+        field.deserialize(upload(b"x" * 11, "image/png"))
+    with pytest.raises(ValidationError, match="not accepted"):
+        field.deserialize(upload(b"x", "text/html"))
+    with pytest.raises(ValidationError, match="Not a file"):
+        field.deserialize("just text")
+
+
+def test_unresolvable_hint_is_a_clear_error() -> None:
+    def f(x: NotImported):  # type: ignore[name-defined]  # noqa: F821
+        ...
+
+    with pytest.raises(TypeError, match="import the types they name at module level"):
+        schema_from_signature(f)

@@ -5,6 +5,8 @@ import re
 import pytest
 from flask import Flask, render_template_string
 
+from werkzeug.datastructures import FileStorage
+
 from flask_server_functions import ServerFunctions
 
 
@@ -83,3 +85,68 @@ def test_scripts_debug_htmx(app: Flask) -> None:
 def test_extension_scripts_method(app: Flask, sf: ServerFunctions) -> None:
     with app.test_request_context():
         assert "server-functions.js" in sf.scripts()
+
+
+def test_server_button(app: Flask, sf: ServerFunctions) -> None:
+    @sf.function
+    def like(post_id: int):  # type: ignore[no-untyped-def]
+        return "Liked!"
+
+    html = render(
+        app,
+        "{{ server_button(fn.bind(post_id=3), 'Like', pending_label='Liking…',"
+        " confirm='Sure?', button_class='btn') }}",
+        fn=like,
+    )
+    assert 'class="sf-form sf-button"' in html and 'hx-confirm="Sure?"' in html
+    assert '<button type="submit" class="btn" data-pending-label="Liking…">Like</button>' in html
+
+    from .conftest import HTMX, form_action
+
+    r = app.test_client().post(form_action(html), headers=HTMX)
+    # re-rendered from the sealed options: the same button, then the state
+    assert '<button type="submit" class="btn" data-pending-label="Liking…">Like</button>' in r.text
+    assert '<span class="sf-result" role="status">Liked!</span>' in r.text
+
+
+def test_server_function_url_and_json_call(app: Flask, sf: ServerFunctions) -> None:
+    @sf.function
+    def add(a: int, b: int):  # type: ignore[no-untyped-def]
+        return a + b
+
+    url = render(app, "{{ server_function_url(fn) }}", fn=add)
+    assert url.startswith("/_sf/")
+    r = app.test_client().post(url, json={"a": 2, "b": 3}, headers={"Accept": "application/json"})
+    assert r.get_json() == {"state": 5, "errors": None}
+
+
+def test_file_fields_make_the_form_multipart(app: Flask, sf: ServerFunctions) -> None:
+    @sf.function(template="name_form.html")
+    def upload(doc: FileStorage):  # type: ignore[no-untyped-def]
+        ...
+
+    assert 'enctype="multipart/form-data"' in render(app, "{{ server_form(fn) }}", fn=upload)
+
+
+def test_htmx2_dialect_markup_and_scripts(sf: ServerFunctions, greet) -> None:  # type: ignore[no-untyped-def]
+    from jinja2 import DictLoader
+
+    from .conftest import TEMPLATES
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="s", SERVER_FUNCTIONS_DIALECT="2")
+    app.jinja_loader = DictLoader(TEMPLATES)  # type: ignore[assignment]
+    sf.init_app(app)
+    assert app.config["SERVER_FUNCTIONS_HTMX"] == "external"
+    html = render(app, "{{ server_form(fn) }}", fn=greet)
+    assert "hx-disabled-elt=" in html and "hx-disable=" not in html
+    scripts = render(app, "{{ server_functions_scripts() }}")
+    assert "htmx.min.js" not in scripts
+    assert 'data-event-before-swap="htmx:beforeSwap"' in scripts
+
+
+def test_htmx2_dialect_refuses_bundled_htmx(sf: ServerFunctions) -> None:
+    app = Flask(__name__)
+    app.config.update(SERVER_FUNCTIONS_DIALECT="2", SERVER_FUNCTIONS_HTMX="bundled")
+    with pytest.raises(ValueError, match="load your own htmx 2"):
+        sf.init_app(app)

@@ -9,6 +9,8 @@ from flask import Flask, abort, redirect, render_template
 from flask.testing import FlaskClient
 from marshmallow import Schema, ValidationError, fields, validate
 
+from werkzeug.datastructures import FileStorage
+
 from flask_server_functions import ServerFunctions
 
 from .conftest import HTMX, form_action
@@ -367,3 +369,34 @@ def test_cross_origin_post_is_refused(client: FlaskClient, update_name, page) ->
     assert calls == []
     r = client.post(url, data={"name": "x"}, headers={"Origin": "http://localhost", **HTMX})
     assert r.status_code == 200
+
+
+def test_trigger_header_on_success_only(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+    @sf.function(template="name_form.html", trigger=["notes-changed", "counted"])
+    def add(name: str):  # type: ignore[no-untyped-def]
+        return {"ok": True}
+
+    page.append(add)
+    url = form_action(client.get("/page").text)
+    assert client.post(url, data={"name": "x"}, headers=HTMX).headers["HX-Trigger"] == "notes-changed, counted"
+    assert "HX-Trigger" not in client.post(url, data={}, headers=HTMX).headers
+
+
+def test_file_upload(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    @sf.function(template="name_form.html", max_body=2000)
+    def upload(name: str, doc: FileStorage | None = None):  # type: ignore[no-untyped-def]
+        calls.append({"name": name, "doc": doc.read() if doc else None})
+        return {"ok": True}
+
+    page.append(upload)
+    url = form_action(client.get("/page").text)
+    r = client.post(url, data={"name": "a", "doc": (io.BytesIO(b"hello"), "h.txt")}, headers=HTMX)
+    assert r.status_code == 200
+    r = client.post(url, data={"name": "b", "doc": (io.BytesIO(b""), "")}, headers=HTMX)  # none chosen
+    assert r.status_code == 200
+    assert calls == [{"name": "a", "doc": b"hello"}, {"name": "b", "doc": None}]
+    r = client.post(url, data={"name": "c", "doc": (io.BytesIO(b"x" * 5000), "big.txt")}, headers=HTMX)
+    assert r.status_code == 413
+    assert len(calls) == 2

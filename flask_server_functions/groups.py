@@ -1,0 +1,66 @@
+"""Groups of server functions: shared guards, and a blueprint's URL and hooks.
+
+::
+
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+    admin_functions = sf.group("admin", blueprint=admin, require=is_admin)
+
+    @admin_functions.function(template="admin/ban.html")
+    def ban_user(user_id: int): ...
+
+The group's functions post to ``/admin/_sf/<token>``: the blueprint's URL prefix,
+its ``before_request`` hooks and error handlers apply, and every function of the
+group runs the group's guards before its own. A token of the group posted to
+another group's URL (or the app's) is not run.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import Blueprint
+
+from .functions import F, Guard, ServerFunction, _as_tuple
+
+if t.TYPE_CHECKING:
+    from .extension import ServerFunctions
+
+
+class Group:
+    """A named set of server functions. Create it with :meth:`ServerFunctions.group`."""
+
+    def __init__(
+        self,
+        extension: ServerFunctions,
+        name: str,
+        *,
+        blueprint: Blueprint | None = None,
+        require: Guard | t.Sequence[Guard] | None = None,
+        url_path: str = "/_sf",
+    ) -> None:
+        self.extension = extension
+        self.name = name
+        self.blueprint = blueprint
+        self.guards = _as_tuple(require)
+        if blueprint is not None:
+            from .views import call
+
+            blueprint.add_url_rule(
+                f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]
+            )
+
+    @property
+    def endpoint(self) -> str:
+        """Where the group's forms post: its blueprint's endpoint, or the app's."""
+        if self.blueprint is None:
+            return "server_functions.call"
+        return f"{self.blueprint.name}.server_function"
+
+    def function(
+        self, func: F | None = None, /, **options: t.Any
+    ) -> ServerFunction[F] | t.Callable[[F], ServerFunction[F]]:
+        """Register a function in this group; options as :meth:`ServerFunctions.function`."""
+        return self.extension.function(func, group=self, **options)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"<Group {self.name!r}>"
