@@ -12,6 +12,7 @@ from marshmallow import Schema
 from . import htmx
 from .functions import F, Guard, Reference, Registry, ServerFunction
 from .groups import Group
+from .idempotency import MemoryStore, Store
 from .origin import MISSING_ORIGIN_POLICIES
 from .references import ReferenceCodec, secret_keys
 from .state import take_kept
@@ -42,6 +43,11 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_MAX_FIELD_NAME": 200,
     # Endpoint to redirect a refused (guarded) no-JS call to, e.g. "auth.login".
     "SERVER_FUNCTIONS_LOGIN_VIEW": None,
+    # Idempotent functions: where outcomes are kept (None: in this process), for how
+    # long (seconds), and how long a replay waits for the first call to finish.
+    "SERVER_FUNCTIONS_IDEMPOTENCY_STORE": None,
+    "SERVER_FUNCTIONS_IDEMPOTENCY_TTL": 24 * 3600,
+    "SERVER_FUNCTIONS_IDEMPOTENCY_WAIT": 10.0,
 }
 
 _STATIC_FOLDER = os.path.join(os.path.dirname(__file__), "static")
@@ -70,6 +76,10 @@ class AppState:
                 " SERVER_FUNCTIONS_HTMX = 'external'."
             )
         self._codec: ReferenceCodec | None = None
+        #: Where idempotent calls keep their outcomes.
+        self.idempotency_store: Store = (
+            app.config["SERVER_FUNCTIONS_IDEMPOTENCY_STORE"] or MemoryStore()
+        )
 
     @property
     def registry(self) -> Registry:
@@ -190,6 +200,7 @@ class ServerFunctions:
         trigger: str | t.Sequence[str] | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
+        idempotent: bool = False,
         group: Group | None = None,
     ) -> t.Callable[[F], ServerFunction[F]]: ...
 
@@ -220,6 +231,9 @@ class ServerFunctions:
             may also ``abort()`` themselves.
         :param max_body: the largest body this function accepts, in bytes (e.g. for
             uploads); default ``SERVER_FUNCTIONS_MAX_BODY``.
+        :param idempotent: each rendered form carries a one-time submission key, and
+            a replay of a key answers with the first outcome instead of calling again
+            (see :mod:`flask_server_functions.idempotency`).
         :param group: the :class:`Group` it belongs to (prefer ``group.function``).
 
         The function receives the validated fields as keyword arguments, values

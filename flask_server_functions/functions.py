@@ -60,6 +60,7 @@ class ServerFunction(t.Generic[F]):
         trigger: str | t.Sequence[str] | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
+        idempotent: bool = False,
         group: Group | None = None,
     ) -> None:
         self.func = func
@@ -80,6 +81,8 @@ class ServerFunction(t.Generic[F]):
         self.guards: tuple[Guard, ...] = (*(group.guards if group else ()), *_as_tuple(require))
         #: Body size limit in bytes for this function (None: the app's).
         self.max_body = max_body
+        #: Whether a replayed submission key answers with the first outcome.
+        self.idempotent = idempotent
         self.is_async = inspect.iscoroutinefunction(func)
         parameters = inspect.signature(func).parameters
         #: The name of the parameter that receives the previous state, if any.

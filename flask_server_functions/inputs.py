@@ -6,7 +6,9 @@ runs:
 * a body over ``SERVER_FUNCTIONS_MAX_BODY`` (or the function's ``max_body``): 413;
 * more fields than ``SERVER_FUNCTIONS_MAX_FIELDS``, a field name longer than
   ``SERVER_FUNCTIONS_MAX_FIELD_NAME``, invalid UTF-8 or a NUL character in a
-  urlencoded body, a malformed multipart body, a JSON body that is not an object: 400.
+  urlencoded body, a malformed multipart body, a JSON body that is not an object
+  (or nested too deeply, or with a lone surrogate anywhere in it), a hidden field
+  of the extension's (``_sf_next``, ``_sf_state``) that is not a string: 400.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from urllib.parse import parse_qsl
 from flask import request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from .state import HIDDEN_FIELDS
 
 
 class MalformedInput(BadRequest):
@@ -58,9 +62,14 @@ def read_input(
 
 def _read_urlencoded(max_fields: int) -> MultiDict[str, t.Any]:
     body = request.get_data(cache=True)
+    if not body and "form" in request.__dict__:
+        # Something parsed the form before us (Flask-WTF's CSRFProtect does, in a
+        # before_request hook) and the raw body is gone: take Werkzeug's parse of
+        # it, which keeps undecodable %-escapes as text instead of refusing them.
+        return MultiDict(request.form)
     try:
         pairs = parse_qsl(
-            body.decode("ascii"),
+            body.decode("utf-8"),
             keep_blank_values=True,
             encoding="utf-8",
             errors="strict",
@@ -92,21 +101,38 @@ def _read_multipart() -> MultiDict[str, t.Any]:
 
 
 def _read_json() -> MultiDict[str, t.Any]:
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser's stack allows
+        raise MalformedInput("The submitted JSON is nested too deeply.") from None
     if not isinstance(payload, dict):
         raise MalformedInput("A JSON call must send a JSON object of arguments.")
+    _check_json_strings(payload)
     data: MultiDict[str, t.Any] = MultiDict()
     for key, value in payload.items():
         for item in value if isinstance(value, list) else [value]:
             data.add(key, item)
-    try:  # JSON may escape lone surrogates, which no page can render
-        for key, value in data.items(multi=True):
-            key.encode()
-            if isinstance(value, str):
-                value.encode()
-    except UnicodeEncodeError:
-        raise MalformedInput("The submitted JSON is not valid Unicode.") from None
     return data
+
+
+def _check_json_strings(payload: dict[str, t.Any]) -> None:
+    """Refuse lone surrogates (JSON may escape them; no page can render them) and
+    NUL characters in every key and string of ``payload``, however deep."""
+    stack: list[t.Any] = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                raise MalformedInput("The submitted JSON is not valid Unicode.") from None
+            if "\x00" in item:
+                raise MalformedInput("The submitted form contains a NUL character.")
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:
@@ -118,3 +144,5 @@ def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:
             raise MalformedInput(f"A field name is longer than {max_name} characters.")
         if "\x00" in key or (isinstance(value, str) and "\x00" in value):
             raise MalformedInput("The submitted form contains a NUL character.")
+        if key in HIDDEN_FIELDS and not isinstance(value, str):  # a file, a JSON number
+            raise MalformedInput("The form's hidden fields were changed.")

@@ -23,7 +23,9 @@ NEXT_FIELD = "_sf_next"
 STATE_FIELD = "_sf_state"
 #: Flask-WTF's CSRF field, rendered when the app uses ``CSRFProtect``.
 CSRF_FIELD = "csrf_token"
-HIDDEN_FIELDS = frozenset({NEXT_FIELD, STATE_FIELD, CSRF_FIELD})
+#: The one-time submission key of idempotent functions.
+ONCE_FIELD = "_sf_once"
+HIDDEN_FIELDS = frozenset({NEXT_FIELD, STATE_FIELD, CSRF_FIELD, ONCE_FIELD})
 
 
 class FormState:

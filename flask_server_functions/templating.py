@@ -9,6 +9,7 @@ and the page after a no-JS redirect.
 
 from __future__ import annotations
 
+import secrets
 import typing as t
 
 from flask import g, render_template, request, url_for
@@ -92,6 +93,8 @@ def _form_fields(form: FormState) -> dict[str, t.Any]:
     fields: dict[str, t.Any] = {}
     if form.ref.function.state_parameter:
         fields["state"] = state.codec.dumps_state(form.state)
+    if form.ref.function.idempotent:
+        fields["once"] = secrets.token_urlsafe(16)
     return fields
 
 

@@ -21,17 +21,18 @@ from flask.typing import ResponseReturnValue
 from markupsafe import escape
 from marshmallow import EXCLUDE, ValidationError, fields
 from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.exceptions import Forbidden, HTTPException
+from werkzeug.exceptions import Conflict, Forbidden, HTTPException
 from werkzeug.wrappers import Response
 
 from . import htmx
 from .errors import ExpiredReference, UnknownFunction
 from .extension import AppState, app_state
 from .functions import Reference, ServerFunction
+from .idempotency import IDEMPOTENCY_HEADER, wait_for
 from .inputs import read_input
 from .origin import check_origin
 from .signals import function_called
-from .state import HIDDEN_FIELDS, NEXT_FIELD, STATE_FIELD, FormState, keep
+from .state import HIDDEN_FIELDS, NEXT_FIELD, ONCE_FIELD, STATE_FIELD, FormState, keep
 from .templating import render_form_body, render_refreshed
 
 logger = logging.getLogger("flask_server_functions")
@@ -64,7 +65,16 @@ def call(token: str) -> ResponseReturnValue:
         if function.state_parameter and STATE_FIELD in form_data:
             previous = state.codec.loads_state(form_data[STATE_FIELD])
 
-        form, status, response = run(ref, form_data, previous)
+        once = _once_key(function, ref, form_data)
+        if once is None:
+            form, status, response = run(ref, form_data, previous)
+        else:
+            replayed = _run_once(state, once, ref, form_data, previous)
+            if replayed is None:
+                raise Conflict(
+                    "This form is already being submitted. Wait a moment, then reload the page."
+                )
+            form, status, response = replayed
     except HTTPException as e:
         return _error_response(state, e, ref)
     function_called.send(
@@ -142,8 +152,7 @@ def _submitted(state: AppState) -> tuple[dict[str, list[t.Any]], str]:
         form_data = read_input(state.config)
     except HTTPException:
         return {}, safe_next_url(None)
-    values = {k: form_data.getlist(k) for k in form_data if k not in HIDDEN_FIELDS}
-    return values, safe_next_url(form_data.get(NEXT_FIELD))
+    return _values(form_data), safe_next_url(form_data.get(NEXT_FIELD))
 
 
 def _check_guards(state: AppState, function: ServerFunction[t.Any]) -> None:
@@ -157,6 +166,55 @@ def _check_guards(state: AppState, function: ServerFunction[t.Any]) -> None:
             raise Forbidden("You are not allowed to do this.")
 
 
+def _once_key(
+    function: ServerFunction[t.Any], ref: Reference, form_data: MultiDict[str, t.Any]
+) -> str | None:
+    """The submission key of an idempotent call (hidden field or header), if any."""
+    if not function.idempotent:
+        return None
+    once = form_data.get(ONCE_FIELD) or request.headers.get(IDEMPOTENCY_HEADER)
+    if not once or not isinstance(once, str) or len(once) > 200:
+        return None
+    return f"{ref.key}:{once}"
+
+
+def _run_once(
+    state: AppState,
+    key: str,
+    ref: Reference,
+    form_data: MultiDict[str, t.Any],
+    previous: t.Any,
+) -> tuple[FormState, int, Response | None] | None:
+    """Run an idempotent call once per key; a replay gets the first outcome (or
+    None if it is still running after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``)."""
+    store = state.idempotency_store
+    ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
+    if not store.claim(key, ttl):
+        outcome = wait_for(store, key, float(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_WAIT"]))
+        if outcome is None:
+            return None
+        form = FormState(ref, outcome["state"], values=outcome["values"], errors=outcome["errors"])
+        location = outcome["location"]
+        return form, outcome["status"], (redirect(location) if location else None)
+    try:
+        form, status, response = run(ref, form_data, previous)
+    except BaseException:
+        store.release(key)
+        raise
+    store.save(
+        key,
+        {
+            "state": form.state,
+            "values": form.values,
+            "errors": form.errors,
+            "status": status,
+            "location": response.location if response is not None else None,
+        },
+        ttl,
+    )
+    return form, status, response
+
+
 def run(
     ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any
 ) -> tuple[FormState, int, Response | None]:
@@ -166,7 +224,7 @@ def run(
         the function returned (a redirect), if any.
     """
     function = ref.function
-    values = {k: form_data.getlist(k) for k in form_data if k not in HIDDEN_FIELDS}
+    values = _values(form_data)
     try:
         loaded = function.schema.load(
             _schema_input(function, form_data, ref.bound),
@@ -206,6 +264,15 @@ def run(
     if isinstance(result, Response):
         return FormState(ref, previous), result.status_code, result
     return FormState(ref, result), 200, None
+
+
+def _values(form_data: MultiDict[str, t.Any]) -> dict[str, list[t.Any]]:
+    """The submitted values to show again after an error (files cannot be)."""
+    return {
+        k: [v for v in form_data.getlist(k) if not isinstance(v, FileStorage)]
+        for k in form_data
+        if k not in HIDDEN_FIELDS
+    }
 
 
 def _schema_input(

@@ -1,0 +1,119 @@
+"""Idempotent submissions: a replayed submission runs the function once.
+
+Opt in per function with ``@sf.function(idempotent=True)``. Each rendered form then
+carries a one-time submission key (a hidden ``_sf_once`` field; calls from code can
+send an ``Idempotency-Key`` header instead). The first request with a key claims
+it, runs the function and stores the outcome; a replay of the same key (a retried
+POST after a network error, a double submit that got through, the browser's
+"resend form") waits for that outcome and answers with it, without running the
+function again.
+
+The store is pluggable (``SERVER_FUNCTIONS_IDEMPOTENCY_STORE``): :class:`MemoryStore`
+(the default: one process, for development and tests) or :class:`RedisStore` (shared
+by every worker and host). Any object with the three methods of :class:`Store` works.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import typing as t
+
+from .state import ONCE_FIELD as ONCE_FIELD
+
+#: The header calls from code may send instead of the hidden field.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class Store(t.Protocol):
+    """Where outcomes of idempotent calls are kept, keyed by submission key."""
+
+    def claim(self, key: str, ttl: int) -> bool:
+        """Atomically claim ``key`` for ``ttl`` seconds; False if it was claimed already."""
+
+    def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
+        """Store the outcome of the call that claimed ``key``."""
+
+    def get(self, key: str) -> dict[str, t.Any] | None:
+        """The stored outcome, or None while the first call still runs (or never saved)."""
+
+    def release(self, key: str) -> None:
+        """Forget ``key`` (its call was refused), so that a retry runs."""
+
+
+class MemoryStore:
+    """An in-process store: correct for one process (development, tests)."""
+
+    _PENDING: t.Final = object()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[str, tuple[float, t.Any]] = {}
+
+    def _purge(self, now: float) -> None:
+        for key in [k for k, (expires, _) in self._data.items() if expires <= now]:
+            del self._data[key]
+
+    def claim(self, key: str, ttl: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._purge(now)
+            if key in self._data:
+                return False
+            self._data[key] = (now + ttl, self._PENDING)
+            return True
+
+    def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic() + ttl, json.dumps(outcome))
+
+    def get(self, key: str) -> dict[str, t.Any] | None:
+        with self._lock:
+            entry = self._data.get(key)
+        if entry is None or entry[1] is self._PENDING:
+            return None
+        return t.cast(dict[str, t.Any], json.loads(entry[1]))
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+
+class RedisStore:
+    """A store in Redis, shared by every worker and host.
+
+    :param client: a ``redis.Redis`` client (``redis.Redis.from_url(url)``).
+    :param prefix: prefix of the keys it writes.
+    """
+
+    def __init__(self, client: t.Any, *, prefix: str = "server-functions:once:") -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def claim(self, key: str, ttl: int) -> bool:
+        return bool(self.client.set(self.prefix + key, b"", nx=True, ex=ttl))
+
+    def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
+        self.client.set(self.prefix + key, json.dumps(outcome), ex=ttl)
+
+    def get(self, key: str) -> dict[str, t.Any] | None:
+        value = self.client.get(self.prefix + key)
+        if not value:
+            return None
+        return t.cast(dict[str, t.Any], json.loads(value))
+
+    def release(self, key: str) -> None:
+        self.client.delete(self.prefix + key)
+
+
+def wait_for(store: Store, key: str, timeout: float) -> dict[str, t.Any] | None:
+    """Poll ``store`` for the outcome of ``key`` (bounded by ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        outcome = store.get(key)
+        if outcome is not None or time.monotonic() >= deadline:
+            return outcome
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)

@@ -1,0 +1,185 @@
+"""Idempotent submissions: a replayed key runs the function once (memory and Redis stores)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import typing as t
+
+import pytest
+from flask import Flask, abort
+from flask.testing import FlaskClient
+
+from flask_server_functions import ServerFunctions
+from flask_server_functions.idempotency import MemoryStore, RedisStore
+
+from .conftest import HTMX
+
+runs: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    runs.clear()
+
+
+@pytest.fixture
+def order(sf: ServerFunctions):  # type: ignore[no-untyped-def]
+    @sf.function(template="name_form.html", idempotent=True)
+    def order(name: str):  # type: ignore[no-untyped-def]
+        if name == "slow":
+            time.sleep(0.3)
+        if name == "refuse":
+            abort(403)
+        runs.append(name)
+        return {"order": len(runs)}
+
+    return order
+
+
+def render_form(app: Flask, ref: t.Any) -> tuple[str, str]:
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        html = render_template_string("{{ server_form(ref) }}", ref=ref)
+    action = re.search(r'action="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    once = re.search(r'name="_sf_once" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    return action, once
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "nojs"])
+def test_replay_runs_once_and_answers_the_same(app: Flask, client: FlaskClient, order, headers) -> None:  # type: ignore[no-untyped-def]
+    url, once = render_form(app, order)
+    first = client.post(url, data={"name": "tea", "_sf_once": once}, headers=headers)
+    again = client.post(url, data={"name": "tea", "_sf_once": once}, headers=headers)
+    assert runs == ["tea"]
+    assert first.status_code == again.status_code
+    if headers:
+        assert '{"order": 1}' in first.text and '{"order": 1}' in again.text
+        # the re-rendered form carries a fresh key for the next submission
+        assert once not in first.text and 'name="_sf_once"' in first.text
+    else:
+        assert first.headers["Location"] == again.headers["Location"]
+
+
+def test_new_key_runs_again(app: Flask, client: FlaskClient, order) -> None:  # type: ignore[no-untyped-def]
+    url, once1 = render_form(app, order)
+    _, once2 = render_form(app, order)
+    assert once1 != once2
+    client.post(url, data={"name": "a", "_sf_once": once1}, headers=HTMX)
+    client.post(url, data={"name": "b", "_sf_once": once2}, headers=HTMX)
+    assert runs == ["a", "b"]
+
+
+def test_idempotency_key_header_for_json_calls(app: Flask, client: FlaskClient, order) -> None:  # type: ignore[no-untyped-def]
+    url, _ = render_form(app, order)
+    headers = {"Accept": "application/json", "Idempotency-Key": "k-123"}
+    a = client.post(url, json={"name": "x"}, headers=headers).get_json()
+    b = client.post(url, json={"name": "x"}, headers=headers).get_json()
+    assert a == b == {"state": {"order": 1}, "errors": None}
+    assert runs == ["x"]
+
+
+def test_refused_call_releases_the_key(app: Flask, client: FlaskClient, order) -> None:  # type: ignore[no-untyped-def]
+    url, once = render_form(app, order)
+    assert client.post(url, data={"name": "refuse", "_sf_once": once}, headers=HTMX).status_code == 403
+    assert client.post(url, data={"name": "ok", "_sf_once": once}, headers=HTMX).status_code == 200
+    assert runs == ["ok"]
+
+
+def test_concurrent_double_submit(app: Flask, order) -> None:  # type: ignore[no-untyped-def]
+    url, once = render_form(app, order)
+    results: list[tuple[int, bool]] = []
+
+    def submit() -> None:
+        r = app.test_client().post(url, data={"name": "slow", "_sf_once": once}, headers=HTMX)
+        results.append((r.status_code, '{"order": 1}' in r.text))
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=10)
+    assert runs == ["slow"]
+    assert results == [(200, True), (200, True)]
+
+
+def test_memory_store_expiry() -> None:
+    store = MemoryStore()
+    assert store.claim("k", ttl=0) is True
+    assert store.claim("k", ttl=10) is True  # expired: claimable again
+    assert store.claim("k", ttl=10) is False
+    assert store.get("k") is None
+    store.save("k", {"a": 1}, ttl=10)
+    assert store.get("k") == {"a": 1}
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> t.Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_redis_store_shared_by_two_apps(redis_url: str) -> None:
+    import redis
+    from jinja2 import DictLoader
+
+    from .conftest import TEMPLATES
+
+    sf = ServerFunctions()
+
+    @sf.function(template="name_form.html", idempotent=True)
+    def pay(name: str):  # type: ignore[no-untyped-def]
+        runs.append(name)
+        return {"paid": name}
+
+    def make_app() -> Flask:
+        app = Flask(__name__)
+        app.config.update(
+            SECRET_KEY="shared",
+            SERVER_FUNCTIONS_IDEMPOTENCY_STORE=RedisStore(redis.Redis.from_url(redis_url)),
+        )
+        app.jinja_loader = DictLoader(TEMPLATES)  # type: ignore[assignment]
+        sf.init_app(app)
+        return app
+
+    app_a, app_b = make_app(), make_app()  # two "workers", no shared memory
+    url, once = render_form(app_a, pay)
+    a = app_a.test_client().post(url, data={"name": "rent", "_sf_once": once}, headers=HTMX)
+    b = app_b.test_client().post(url, data={"name": "rent", "_sf_once": once}, headers=HTMX)
+    assert runs == ["rent"]
+    assert '{"paid": "rent"}' in a.text and '{"paid": "rent"}' in b.text
