@@ -6,7 +6,7 @@ import time
 import typing as t
 
 from flask import current_app, session
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from flask_server_functions import ServerFunctions
 
@@ -33,6 +33,14 @@ def update_name(name: str) -> dict[str, t.Any]:
 
 
 class NoteText(Schema):
+    """A note's text: trimmed, then 1 to 200 characters."""
+
+    @pre_load
+    def strip(self, data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
+        if isinstance(data.get("text"), str):
+            data = {**data, "text": data["text"].strip()}
+        return data
+
     text = fields.String(
         required=True,
         validate=[
@@ -48,7 +56,7 @@ NOTES_LIST = {"notes-list": "partials/notes_list.html"}
 @sf.function(template="partials/note_add.html", schema=NoteText, refresh=NOTES_LIST)
 def add_note(text: str) -> dict[str, t.Any]:
     _maybe_slow()
-    note_id = db.add_note(text.strip())
+    note_id = db.add_note(text)
     return {"added": note_id}
 
 
@@ -61,8 +69,8 @@ def delete_note(note_id: int) -> dict[str, t.Any]:
 @sf.function(template="partials/note_rename.html", schema=NoteText)
 def rename_note(note_id: int, text: str) -> dict[str, t.Any]:
     _maybe_slow()
-    db.rename_note(note_id, text.strip())
-    return {"text": text.strip(), "renamed": True}
+    db.rename_note(note_id, text)
+    return {"text": text, "renamed": True}
 
 
 def is_admin() -> bool:

@@ -53,6 +53,9 @@
   document.addEventListener(events.before, function (event) {
     var form = formOf(event);
     if (!form) return;
+    // Disabling the controls drops focus to <body>: remember where it was.
+    var active = document.activeElement;
+    if (active && active.id && form.contains(active)) form.setAttribute("data-sf-focus", active.id);
     form.setAttribute("aria-busy", "true");
     form.querySelectorAll("[data-pending-label]").forEach(function (button) {
       button.setAttribute("data-idle-label", button.textContent);
@@ -70,6 +73,13 @@
       button.removeAttribute("data-idle-label");
     });
     clearOptimistic(form);
+    var focusId = form.getAttribute("data-sf-focus");
+    form.removeAttribute("data-sf-focus");
+    var active = document.activeElement;
+    if (focusId && (!active || active === document.body) && !form.querySelector("[autofocus]")) {
+      var again = document.getElementById(focusId);
+      if (again && form.contains(again) && !again.disabled) again.focus();
+    }
   });
 
   if (data.eventBeforeSwap) {

@@ -1,16 +1,15 @@
 """Fixtures for the real-browser tests.
 
-* ``browser``: one headless Debian Chromium (``/usr/bin/chromium``) for the whole
-  session. Without Chromium or Playwright the tests skip with a one-line reason, or
-  fail when ``CI=true``.
+* ``browser``: one headless Debian Chromium (``/usr/bin/chromium``) for all the
+  browser tests. Without Chromium or Playwright they skip with a one-line reason,
+  or fail when ``CI=true``.
 * ``server`` / ``slow_server``: the example app on a real, threaded Werkzeug server on
   127.0.0.1 (a free port), each with its own fresh SQLite file; the slow one makes
   every server function sleep (``EXAMPLE_SLOW_SECONDS``) to show the pending state.
   The database is emptied before each test that uses one.
 * ``page``: a fresh browser context and page, once with JavaScript on (``js``) and
   once with it off (``nojs``); ``js_page`` and ``nojs_page`` are the one-mode
-  variants. The page
-  fails the test on an uncaught script error or a 5xx answer.
+  variants. A page fails its test on an uncaught script error or a 5xx answer.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from example import db
 
 if t.TYPE_CHECKING:
     from flask import Flask
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, Response
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -132,7 +131,12 @@ def slow_server(_slow_live_server: LiveServer) -> LiveServer:
     return _slow_live_server
 
 
-@pytest.fixture(scope="session")
+# Package scope: one browser for all the browser tests (they all live in this
+# package), stopped as soon as they are done. Between its calls Playwright's sync
+# API leaves its asyncio loop marked as running on the main thread, which would
+# break the async tests of tests/ that run after these ("You cannot use
+# AsyncToSync in the same thread as an async event loop").
+@pytest.fixture(scope="package")
 def browser() -> t.Iterator[Browser]:
     try:
         from playwright.sync_api import Error, sync_playwright
@@ -168,15 +172,13 @@ def _open_page(browser: Browser, *, javascript: bool) -> t.Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     problems: list[str] = []
+
+    def on_response(response: Response) -> None:
+        if response.status >= 500:
+            problems.append(f"{response.status} from {response.request.method} {response.url}")
+
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "response",
-        lambda response: problems.append(
-            f"{response.status} from {response.request.method} {response.url}"
-        )
-        if response.status >= 500
-        else None,
-    )
+    page.on("response", on_response)
     yield page
     context.close()
     assert not problems, "the page had problems:\n" + "\n".join(problems)
@@ -192,7 +194,6 @@ def page(browser: Browser, mode: str) -> t.Iterator[Page]:
 def js_page(browser: Browser) -> t.Iterator[Page]:
     """A new page in a new context with JavaScript on (for JS-only behaviour)."""
     yield from _open_page(browser, javascript=True)
-
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 try:
-    from playwright.sync_api import Locator, Page, Request, Response, Route, expect
+    from playwright.sync_api import Error, Locator, Page, Request, Route, expect
 except ImportError:  # the ``browser`` fixture skips (or fails in CI) with the reason
     pass
 
@@ -203,7 +203,26 @@ def test_invalid_input_is_focused(notes: NotesPage) -> None:
     expect(notes.name_input).to_be_focused()
 
 
+def test_add_note_of_spaces_is_refused(notes: NotesPage) -> None:
+    notes.open()
+    notes.add_note("   ")
+    # Whichever comes first, the error or a note, without waiting out a timeout.
+    expect(notes.add_form.locator(".sf-error").or_(notes.notes).first).to_be_visible()
+    assert notes.server.note_texts() == []
+    notes.expect_field_error(notes.add_form, notes.add_input, EMPTY_NOTE_ERROR)
+
+
 # With JavaScript only.
+
+
+def test_focus_stays_in_the_form_after_success(js_notes: NotesPage) -> None:
+    """Adding notes from the keyboard: type, Enter, type the next one."""
+    notes = js_notes.open()
+    notes.add_input.fill("First")
+    with notes.page.expect_response(lambda r: is_function_call(r.request)):
+        notes.add_input.press("Enter")
+    notes.expect_notes("First")
+    expect(notes.add_input).to_be_focused(timeout=1_000)
 
 
 def test_pending_state(slow_notes: NotesPage) -> None:
@@ -227,6 +246,27 @@ def test_pending_state(slow_notes: NotesPage) -> None:
     expect(notes.add_button).to_be_enabled()
     expect(notes.add_button).to_have_text("Add note")
     expect(indicator).to_be_hidden()
+
+
+def test_pending_state_of_delete(slow_notes: NotesPage) -> None:
+    """The delete form (a lone button) shows its pending state too, with a spinner
+    that is a real 1rem circle, not a squashed inline box."""
+    slow_notes.server.add_notes("first", "second")
+    notes = slow_notes.open()
+    form = notes.note(0).locator("form.delete")
+    button = form.locator("button[type=submit]")
+    indicator = form.locator(".htmx-indicator")
+    expect(indicator).to_be_hidden()
+    with notes.page.expect_response(lambda r: is_function_call(r.request)):
+        button.click()
+        expect(form).to_have_attribute("aria-busy", "true")
+        expect(button).to_be_disabled()
+        expect(button).to_have_text("Deleting…")
+        expect(indicator).to_be_visible()
+        box = indicator.bounding_box()
+        assert box is not None and box["width"] >= 12 and box["height"] >= 12, box
+    notes.expect_notes("first")
+    assert notes.server.note_texts() == ["first"]
 
 
 def _settled(notes: NotesPage, calls: list[Request], expected_notes: tuple[str, ...]) -> None:
@@ -288,6 +328,7 @@ def test_submit_before_htmx_loaded_aborted(js_notes: NotesPage) -> None:
     page.route("**/htmx.min.js*", lambda route: route.abort())
     page.goto(notes.server.url + "/")
     assert page.evaluate("() => typeof window.htmx") == "undefined"
+    expect(notes.add_form).not_to_have_attribute("data-htmx-powered", "true")
     notes.javascript = False  # a native submission: wait for the page it lands on
     notes.add_note("Typed before htmx")
     notes.expect_notes("Typed before htmx")
@@ -304,6 +345,7 @@ def test_submit_before_htmx_loaded_held(js_notes: NotesPage) -> None:
     page.route("**/htmx.min.js*", lambda route: held.append(route))
     page.goto(notes.server.url + "/", wait_until="commit")
     notes.add_input.fill("Typed before htmx")
+    expect(notes.add_form).not_to_have_attribute("data-htmx-powered", "true")
     with page.expect_navigation(wait_until="commit"):
         notes.add_button.click()
     expect(notes.count_heading).to_have_text("1 note")
@@ -312,7 +354,7 @@ def test_submit_before_htmx_loaded_held(js_notes: NotesPage) -> None:
     for route in held:
         try:
             route.continue_()
-        except Exception:  # the first page's request, cancelled by the navigation
+        except Error:  # the first page's request, cancelled by the navigation
             pass
     notes.wait_until_ready()
     notes.expect_notes("Typed before htmx")
@@ -345,3 +387,33 @@ def test_error_is_shown_once(nojs_notes: NotesPage) -> None:
     expect(notes.add_form.locator(".sf-error")).to_have_count(0)
     expect(notes.add_input).not_to_have_attribute("aria-invalid", "true")
     assert notes.server.note_texts() == []
+
+
+# The picture in the README.
+
+#: Set to "js" or "nojs" to write that mode's screenshot to docs/example.png.
+SCREENSHOT_ENV = "SF_UPDATE_SCREENSHOT"
+SCREENSHOT_PATH = Path(__file__).parents[2] / "docs" / "example.png"
+
+
+def test_screenshot(notes: NotesPage, mode: str, tmp_path: Path) -> None:
+    """The page with a saved name, a few notes and a validation error, as a person
+    sees it (900x900). ``SF_UPDATE_SCREENSHOT=js pytest -k screenshot`` refreshes
+    the README's picture."""
+    notes.server.add_notes(
+        "Water the basil",
+        "Read the htmx 4 release notes",
+        "Book the train to Lyon",
+    )
+    notes.open()
+    notes.name_input.fill("Ada")
+    notes.submit(notes.name_button)
+    expect(notes.name_form.locator(".saved-name")).to_have_text("Ada")
+    notes.add_note("")
+    notes.expect_field_error(notes.add_form, notes.add_input, EMPTY_NOTE_ERROR)
+    path = tmp_path / f"example-{mode}.png"
+    notes.page.screenshot(path=path)
+    assert path.read_bytes().startswith(b"\x89PNG")
+    if os.environ.get(SCREENSHOT_ENV) == mode:
+        SCREENSHOT_PATH.parent.mkdir(exist_ok=True)
+        SCREENSHOT_PATH.write_bytes(path.read_bytes())
