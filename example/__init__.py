@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import typing as t
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template, send_from_directory
+from werkzeug.exceptions import HTTPException
 
 from . import db
 from .actions import sf
@@ -42,5 +43,18 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
     @app.get("/")
     def index() -> str:
         return render_template("index.html", saved_name=db.get_setting("name"))
+
+    @app.get("/notes/total")
+    def note_total() -> str:
+        """The header's note count, re-fetched on the "notes-changed" event."""
+        return render_template("partials/note_total.html")
+
+    @app.get("/uploads/<path:name>")
+    def upload(name: str) -> Response:
+        return send_from_directory(db.upload_folder(), name)
+
+    @app.errorhandler(403)
+    def forbidden(error: HTTPException) -> tuple[str, int]:
+        return render_template("forbidden.html", error=error), 403
 
     return app

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 import typing as t
 
+from werkzeug.datastructures import FileStorage
+
 from flask import current_app, session
 from marshmallow import Schema, fields, pre_load, validate
 
 from flask_server_functions import ServerFunctions
+from flask_server_functions.schemas import File
 
 from . import db
 
@@ -50,18 +53,38 @@ class NoteText(Schema):
     )
 
 
+class NewNote(NoteText):
+    """A new note: its text, and an optional image."""
+
+    image = File(
+        max_size=2 * 1024 * 1024,
+        content_types=["image/png", "image/jpeg", "image/gif", "image/webp"],
+        load_default=None,
+    )
+
+
 NOTES_LIST = {"notes-list": "partials/notes_list.html"}
 
 
-@sf.function(template="partials/note_add.html", schema=NoteText, refresh=NOTES_LIST)
-def add_note(text: str) -> dict[str, t.Any]:
+@sf.function(
+    template="partials/note_add.html",
+    schema=NewNote,
+    refresh=NOTES_LIST,
+    trigger="notes-changed",
+    max_body=3 * 1024 * 1024,
+    idempotent=True,
+)
+def add_note(text: str, image: FileStorage | None = None) -> dict[str, t.Any]:
+    """Add a note (with an image, if one was chosen). A replayed submission adds nothing."""
     _maybe_slow()
-    note_id = db.add_note(text)
+    filename = db.save_upload(image) if image is not None else None
+    note_id = db.add_note(text, image=filename)
     return {"added": note_id}
 
 
-@sf.function(template="partials/note_delete.html", refresh=NOTES_LIST)
+@sf.function(refresh=NOTES_LIST, trigger="notes-changed")
 def delete_note(note_id: int) -> dict[str, t.Any]:
+    """Delete one note: used through server_button(), bound to the note's id."""
     _maybe_slow()
     return {"deleted": db.delete_note(note_id)}
 
@@ -85,7 +108,12 @@ def toggle_admin() -> dict[str, t.Any]:
     return {"admin": session["admin"]}
 
 
-@sf.function(template="partials/clear_notes.html", require=is_admin, refresh=NOTES_LIST)
+@sf.function(
+    template="partials/clear_notes.html",
+    require=is_admin,
+    refresh=NOTES_LIST,
+    trigger="notes-changed",
+)
 def clear_notes() -> dict[str, t.Any]:
     """Admin only: delete every note. Refused with 403 for everyone else."""
     _maybe_slow()

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import typing as t
+import uuid
 
 import click
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
+from werkzeug.datastructures import FileStorage
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS note (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     text TEXT NOT NULL,
+    image TEXT,
     created REAL NOT NULL DEFAULT (julianday('now'))
 );
 CREATE TABLE IF NOT EXISTS setting (
@@ -27,6 +31,9 @@ def get_db() -> sqlite3.Connection:
         conn = sqlite3.connect(current_app.config["DATABASE"], timeout=10)
         conn.row_factory = sqlite3.Row
         conn.executescript(SCHEMA)
+        columns = {row["name"] for row in conn.execute("PRAGMA table_info(note)")}
+        if "image" not in columns:  # a database made before notes had images
+            conn.execute("ALTER TABLE note ADD COLUMN image TEXT")
         g.db = conn
     return t.cast(sqlite3.Connection, g.db)
 
@@ -56,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
     app.add_template_global(list_notes, "list_notes")
+    app.add_template_global(count_notes, "count_notes")
 
 
 def get_setting(key: str) -> str | None:
@@ -74,14 +82,33 @@ def set_setting(key: str, value: str) -> None:
 
 
 def list_notes() -> list[sqlite3.Row]:
-    return get_db().execute("SELECT id, text FROM note ORDER BY id DESC").fetchall()
+    return get_db().execute("SELECT id, text, image FROM note ORDER BY id DESC").fetchall()
 
 
-def add_note(text: str) -> int:
+def count_notes() -> int:
+    return t.cast(int, get_db().execute("SELECT count(*) FROM note").fetchone()[0])
+
+
+def add_note(text: str, image: str | None = None) -> int:
     conn = get_db()
-    cur = conn.execute("INSERT INTO note (text) VALUES (?)", (text,))
+    cur = conn.execute("INSERT INTO note (text, image) VALUES (?, ?)", (text, image))
     conn.commit()
     return t.cast(int, cur.lastrowid)
+
+
+_IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+
+
+def upload_folder() -> str:
+    return os.path.join(current_app.instance_path, "uploads")
+
+
+def save_upload(image: FileStorage) -> str:
+    """Save an uploaded image under a random name in instance/uploads; return the name."""
+    os.makedirs(upload_folder(), exist_ok=True)
+    name = uuid.uuid4().hex + _IMAGE_SUFFIXES.get(image.mimetype, "")
+    image.save(os.path.join(upload_folder(), name))
+    return name
 
 
 def delete_note(note_id: int) -> bool:
