@@ -96,9 +96,10 @@ class ServerFunction(t.Generic[F]):
         #: ``load_only`` fields, fields with ``metadata={"sensitive": True}``, and
         #: any field whose name contains "password".
         self.sensitive_fields = frozenset(
-            name
+            key
             for name, field in self.schema.fields.items()
             if field.load_only or field.metadata.get("sensitive") or "password" in name
+            for key in {name, field.data_key or name}
         )
         #: Fields that take uploaded files (the form is sent as multipart).
         self.file_fields = frozenset(

@@ -38,14 +38,19 @@ def read_input(
     """
     limit = max_body or config["SERVER_FUNCTIONS_MAX_BODY"]
     max_fields = config["SERVER_FUNCTIONS_MAX_FIELDS"]
+    too_large = RequestEntityTooLarge(f"The submitted form is too large (limit: {limit} bytes).")
     if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge(
-            f"The submitted form is too large (limit: {limit} bytes)."
-        )
+        raise too_large
     request.max_content_length = limit
     request.max_form_parts = max_fields + 10
 
     mimetype = request.mimetype
+    if request.content_length is None and mimetype != "multipart/form-data":
+        # A streamed body (chunked: no Content-Length) is cut short at the limit by
+        # Werkzeug's get_data(), not refused: refuse it here rather than run the
+        # function with the input truncated.
+        if len(request.get_data(cache=True)) >= limit:
+            raise too_large
     if mimetype == "application/json":
         data = _read_json()
     elif mimetype == "multipart/form-data":
@@ -140,6 +145,8 @@ def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:
     if len(items) > max_fields:
         raise MalformedInput(f"The submitted form has more than {max_fields} fields.")
     for key, value in items:
+        if not isinstance(key, str):  # a multipart part without a name
+            raise MalformedInput("The submitted multipart form is malformed.")
         if len(key) > max_name:
             raise MalformedInput(f"A field name is longer than {max_name} characters.")
         if "\x00" in key or (isinstance(value, str) and "\x00" in value):

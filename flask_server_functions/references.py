@@ -159,15 +159,19 @@ class ReferenceCodec:
         except (binascii.Error, ValueError, TypeError) as e:  # pragma: no cover
             raise InvalidReference() from e  # signed by us: only a leaked key gets here
 
-    def dumps_state(self, state: t.Any) -> str:
-        """Sign a previous state so the form can carry it and the client cannot change it."""
-        return self._state_signer.sign(_b64encode(_dumps(state))).decode()
+    def dumps_state(self, state: t.Any, key: str) -> str:
+        """Sign a previous state for the form ``key`` (:attr:`Reference.key`), so the
+        client can neither change it nor hand it to another form."""
+        return self._state_signer.sign(_b64encode(_dumps([key, state]))).decode()
 
-    def loads_state(self, value: str) -> t.Any:
+    def loads_state(self, value: str, key: str) -> t.Any:
         try:
             payload = self._state_signer.unsign(value, max_age=self.max_age)
-            return json.loads(_b64decode(payload))
+            signed_key, state = json.loads(_b64decode(payload))
         except SignatureExpired as e:
             raise ExpiredReference() from e
-        except (BadSignature, UnicodeError, ValueError, binascii.Error) as e:
+        except (BadSignature, UnicodeError, ValueError, TypeError, binascii.Error) as e:
             raise InvalidReference("The form's state was changed or is damaged.") from e
+        if signed_key != key:
+            raise InvalidReference("The form's state belongs to another form.")
+        return state

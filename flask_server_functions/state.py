@@ -49,7 +49,11 @@ class FormState:
     ) -> None:
         self.ref = ref
         self.state = state
-        self.values: dict[str, list[str]] = dict(values or {})
+        is_sensitive = ref.function.is_sensitive
+        #: The submitted values, less sensitive fields (never echoed, kept or stored).
+        self.values: dict[str, list[str]] = {
+            k: v for k, v in (values or {}).items() if not is_sensitive(k)
+        }
         self.errors: dict[str, list[str]] = dict(errors or {})
         self.id = form_id or f"sf-{ref.key}"
 
@@ -119,9 +123,12 @@ class FormState:
 
     def to_kept(self) -> dict[str, t.Any]:
         """The JSON-able data kept in the session across a no-JS redirect."""
-        is_sensitive = self.ref.function.is_sensitive
-        values = {k: v for k, v in self.values.items() if not is_sensitive(k)}
-        return {"key": self.ref.key, "state": self.state, "values": values, "errors": self.errors}
+        return {
+            "key": self.ref.key,
+            "state": self.state,
+            "values": self.values,
+            "errors": self.errors,
+        }
 
 
 def keep(form: FormState) -> None:

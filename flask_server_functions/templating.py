@@ -92,7 +92,7 @@ def _form_fields(form: FormState) -> dict[str, t.Any]:
     state = app_state()
     fields: dict[str, t.Any] = {}
     if form.ref.function.state_parameter:
-        fields["state"] = state.codec.dumps_state(form.state)
+        fields["state"] = state.codec.dumps_state(form.state, form.ref.key)
     if form.ref.function.idempotent:
         fields["once"] = secrets.token_urlsafe(16)
     return fields

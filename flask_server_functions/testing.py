@@ -93,7 +93,7 @@ def call_function(
         body: dict[str, t.Any] = {NEXT_FIELD: page, **(data or {})}
         if ref.function.state_parameter:
             state = ref.function.initial_state if previous_state is None else previous_state
-            body[STATE_FIELD] = app_state(app).codec.dumps_state(state)
+            body[STATE_FIELD] = app_state(app).codec.dumps_state(state, ref.key)
 
     calls: list[dict[str, t.Any]] = []
 

@@ -12,6 +12,7 @@ One request, three answers (see docs/design.md):
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import typing as t
 from urllib.parse import urlsplit
@@ -63,7 +64,7 @@ def call(token: str) -> ResponseReturnValue:
         g.server_functions_page = next_url
         previous = function.initial_state
         if function.state_parameter and STATE_FIELD in form_data:
-            previous = state.codec.loads_state(form_data[STATE_FIELD])
+            previous = state.codec.loads_state(form_data[STATE_FIELD], ref.key)
 
         once = _once_key(function, ref, form_data)
         if once is None:
@@ -335,14 +336,23 @@ def _redirect_response(response: Response) -> ResponseReturnValue:
 
 
 def safe_next_url(value: str | None) -> str:
-    """The permalink a no-JS submission lands on: a path on this site, never elsewhere."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+    """The permalink a no-JS submission lands on: a path on this site, never elsewhere
+    (and nothing that could split a header)."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith(("//", "/\\"))
+        and not _CONTROL_CHARS.search(value)
+    ):
         parts = urlsplit(value)
         if not parts.scheme and not parts.netloc:
             return value
     referrer = request.referrer
-    if referrer:
+    if referrer and not _CONTROL_CHARS.search(referrer):
         parts = urlsplit(referrer)
         if parts.netloc == request.host:
-            return parts.path + (f"?{parts.query}" if parts.query else "")
+            return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return "/"
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")

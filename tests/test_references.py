@@ -88,16 +88,18 @@ def test_expired_is_a_kind_of_invalid() -> None:
 
 def test_state_round_trip_and_tamper() -> None:
     c = codec()
-    signed = c.dumps_state({"count": 3})
-    assert c.loads_state(signed) == {"count": 3}
+    signed = c.dumps_state({"count": 3}, "form-a")
+    assert c.loads_state(signed, "form-a") == {"count": 3}
     with pytest.raises(InvalidReference):
-        c.loads_state(signed[:-2])
+        c.loads_state(signed[:-2], "form-a")
+    with pytest.raises(InvalidReference, match="another form"):
+        c.loads_state(signed, "form-b")
 
 
 def test_state_signature_is_not_a_reference() -> None:
     c = codec()
     with pytest.raises(InvalidReference):
-        c.loads(c.dumps_state("abc"))
+        c.loads(c.dumps_state("abc", "form-a"))
 
 
 def test_secret_keys_order_and_missing_key() -> None:

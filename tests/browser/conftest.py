@@ -4,9 +4,12 @@
   browser tests. Without Chromium or Playwright they skip with a one-line reason,
   or fail when ``CI=true``.
 * ``server`` / ``slow_server``: the example app on a real, threaded Werkzeug server on
-  127.0.0.1 (a free port), each with its own fresh SQLite file; the slow one makes
-  every server function sleep (``EXAMPLE_SLOW_SECONDS``) to show the pending state.
-  The database is emptied before each test that uses one.
+  127.0.0.1 (a free port), each with its own fresh SQLite file and instance folder
+  (uploads land there, not in the checkout); the slow one makes every server
+  function sleep (``EXAMPLE_SLOW_SECONDS``) to show the pending state. The database
+  and the uploads are emptied before each test that uses one.
+* ``htmx2_server`` / ``htmx2_slow_server``: the same, with
+  ``SERVER_FUNCTIONS_DIALECT = "2"`` (the example then loads its own htmx 2.0.11).
 * ``page``: a fresh browser context and page, once with JavaScript on (``js``) and
   once with it off (``nojs``); ``js_page`` and ``nojs_page`` are the one-mode
   variants. A page fails its test on an uncaught script error or a 5xx answer.
@@ -75,9 +78,16 @@ class LiveServer:
     # The database, read and written directly (not through the browser).
 
     def reset(self) -> None:
-        """Empty the database: no notes, no saved name."""
+        """Empty the database (no notes, no saved name) and the uploads folder."""
         with self.app.app_context():
             db.init_db()
+            shutil.rmtree(db.upload_folder(), ignore_errors=True)
+
+    def uploads(self) -> list[str]:
+        """The names of the files saved in the uploads folder."""
+        with self.app.app_context():
+            folder = db.upload_folder()
+        return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
 
     def add_notes(self, *texts: str) -> None:
         with self.app.app_context():
@@ -95,8 +105,10 @@ class LiveServer:
 
 
 def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, **config: t.Any) -> LiveServer:
-    database = tmp_path_factory.mktemp(name) / "example.sqlite"
+    instance = tmp_path_factory.mktemp(name)
+    database = instance / "example.sqlite"
     app = example.create_app({"DATABASE": str(database), "TESTING": True, **config})
+    app.instance_path = str(instance)  # uploads go to <instance>/uploads
     server = LiveServer(app)
     server.reset()
     server.start()
@@ -117,6 +129,25 @@ def _slow_live_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Li
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def _htmx2_live_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LiveServer]:
+    server = _serve(tmp_path_factory, "htmx2-server", SERVER_FUNCTIONS_DIALECT="2")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _htmx2_slow_live_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LiveServer]:
+    server = _serve(
+        tmp_path_factory,
+        "htmx2-slow-server",
+        SERVER_FUNCTIONS_DIALECT="2",
+        EXAMPLE_SLOW_SECONDS=SLOW_SECONDS,
+    )
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def server(_live_server: LiveServer) -> LiveServer:
     """The example app with an empty database."""
@@ -129,6 +160,21 @@ def slow_server(_slow_live_server: LiveServer) -> LiveServer:
     """The example app, every server function taking ``SLOW_SECONDS``; empty database."""
     _slow_live_server.reset()
     return _slow_live_server
+
+
+@pytest.fixture
+def htmx2_server(_htmx2_live_server: LiveServer) -> LiveServer:
+    """The example app in its htmx 2 mode (``SERVER_FUNCTIONS_DIALECT = "2"``); empty
+    database."""
+    _htmx2_live_server.reset()
+    return _htmx2_live_server
+
+
+@pytest.fixture
+def htmx2_slow_server(_htmx2_slow_live_server: LiveServer) -> LiveServer:
+    """The htmx 2 mode, every server function taking ``SLOW_SECONDS``; empty database."""
+    _htmx2_slow_live_server.reset()
+    return _htmx2_slow_live_server
 
 
 # Package scope: one browser for all the browser tests (they all live in this
