@@ -51,10 +51,14 @@ async ([formSelector, value]) => {
 
 
 def bench_browser(quick: bool) -> list[Result]:
+    import os
+
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return [Result("6 click to swap", "skipped: Playwright is not installed", "")]
+    if not os.access(CHROMIUM, os.X_OK):
+        return [Result("6 click to swap", f"skipped: no Chromium at {CHROMIUM}", "")]
     clicks, warmup = (10, 3) if quick else (40, 5)
     times: dict[str, list[float]] = {"sf": [], "plain": []}
     with Gunicorn(workers=2) as server, sync_playwright() as p:

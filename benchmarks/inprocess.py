@@ -6,13 +6,16 @@ environ, so what is timed is Flask plus the view, not a test client.
 
 from __future__ import annotations
 
+import hmac
 import io
 import os
 import re
+import secrets
 import typing as t
 from urllib.parse import urlencode
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, render_template_string, request, session
+from itsdangerous import BadData, URLSafeTimedSerializer
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import BadRequest
 from werkzeug.test import EnvironBuilder
@@ -69,21 +72,37 @@ def _filler(i: int) -> t.Callable[..., t.Any]:
 
 
 PLAIN_SCHEMA = ItemSchema(unknown=EXCLUDE)
+CSRF_SALT = "wtf-csrf-token"
+
+
+def _flask_app() -> Flask:
+    app = Flask(__name__, template_folder=os.path.join(HERE, "templates"))
+    app.config.update(SECRET_KEY="benchmark-secret-key")
+    return app
 
 
 def make_app(n_functions: int = 2) -> Flask:
-    """The benchmark app: ``save_item`` (explicit schema), ``save_item_hinted``
-    (derived schema), fillers up to ``n_functions`` registered functions, and the
-    hand-written baseline views."""
+    """The server-function app: ``save_item`` (explicit schema), ``save_item_hinted``
+    (derived schema) and fillers up to ``n_functions`` registered functions."""
     sf = ServerFunctions()
     sf.function(template=ITEM_PARTIAL, schema=ItemSchema)(save_item)
     sf.function(template=ITEM_PARTIAL)(save_item_hinted)
     for i in range(n_functions - 2):
         sf.function(template=ITEM_PARTIAL, schema=_FILLER_SCHEMA)(_filler(i))
-
-    app = Flask(__name__, template_folder=os.path.join(HERE, "templates"))
-    app.config.update(SECRET_KEY="benchmark-secret-key")
+    app = _flask_app()
     sf.init_app(app)
+
+    @app.get("/items")
+    def items_sf() -> str:
+        return render_template("sf_bench/page_sf.html", item_ids=range(PAGE_FORMS))
+
+    return app
+
+
+def make_plain_app() -> Flask:
+    """The hand-written baseline: a Flask app without the extension (so none of its
+    hooks run), with the same schema, function and partial."""
+    app = _flask_app()
     app.add_template_global(PlainForm, "plain_form")
 
     @app.post("/plain/items")
@@ -101,9 +120,24 @@ def make_app(n_functions: int = 2) -> Flask:
         form = PlainForm(form_id, state)
         return render_template("sf_bench/plain_item_body.html", item_id=item_id, form=form)
 
-    @app.get("/items")
-    def items_sf() -> str:
-        return render_template("sf_bench/page_sf.html", item_ids=range(PAGE_FORMS))
+    @app.get("/plain/csrf")
+    def plain_csrf_token() -> str:
+        """Flask-WTF's scheme: a raw token in the session, its signed form in the page."""
+        raw = secrets.token_hex(20)
+        session["csrf_token"] = raw
+        return URLSafeTimedSerializer(current_app.secret_key, salt=CSRF_SALT).dumps(raw)
+
+    @app.post("/plain/items-csrf")
+    def plain_save_item_csrf() -> t.Any:
+        """The hand-written view behind Flask-WTF-style CSRF protection."""
+        serializer = URLSafeTimedSerializer(current_app.secret_key, salt=CSRF_SALT)
+        try:
+            token = serializer.loads(request.form.get("csrf_token", ""), max_age=3600)
+        except BadData:
+            raise BadRequest("The CSRF token is invalid.") from None
+        if not hmac.compare_digest(session.get("csrf_token", ""), token):
+            raise BadRequest("The CSRF tokens do not match.")
+        return plain_save_item()
 
     @app.get("/plain/items")
     def items_plain() -> str:
@@ -163,38 +197,56 @@ class WSGICall:
 
 def _action(app: Flask, function: str, item_id: int) -> str:
     """The action URL of a bound form, as a page renders it."""
-    from flask_server_functions.templating import server_form
-
     with app.test_request_context("/items"):
-        registry = app.extensions["server_functions"].registry
-        html = str(server_form(registry[function].bind(item_id=item_id)))
+        html = render_template_string(
+            "{{ server_form(server_functions[name].bind(item_id=item_id)) }}",
+            name=function,
+            item_id=item_id,
+        )
     return re.search(r' action="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
 
-def call_pair(app: Flask, function: str = "save_item") -> tuple[WSGICall, WSGICall]:
+def call_pair(
+    app: Flask, function: str = "save_item", plain_app: Flask | None = None
+) -> tuple[WSGICall, WSGICall]:
     """(server function call, hand-written call), both checked once."""
+    plain_app = plain_app or make_plain_app()
     fields_ = {"title": "Hello <world>", "count": "3"}
     sf_call = WSGICall(
         app, "POST", _action(app, function, 7), {**fields_, "_sf_next": "/items"}, HEADERS
     )
-    plain_call = WSGICall(app, "POST", "/plain/items", {"item_id": "7", **fields_}, HEADERS)
-    expect = "Saved Hello &lt;world&gt; × 3"
+    plain_call = WSGICall(plain_app, "POST", "/plain/items", {"item_id": "7", **fields_}, HEADERS)
+    expect = "Saved Hello &lt;world&gt; \u00d7 3"
     sf_call.check("200", expect)
     plain_call.check("200", expect)
     return sf_call, plain_call
 
 
+def csrf_call(app: Flask) -> WSGICall:
+    """The hand-written call with Flask-WTF-style CSRF: session cookie + signed field."""
+    client = app.test_client()
+    signed = client.get("/plain/csrf").get_data(as_text=True)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    fields_ = {"item_id": "7", "title": "Hello <world>", "count": "3", "csrf_token": signed}
+    headers = {**HEADERS, "Cookie": f"session={cookie.value}"}
+    call = WSGICall(app, "POST", "/plain/items-csrf", fields_, headers)
+    call.check("200", "Saved Hello &lt;world&gt; \u00d7 3")
+    return call
+
+
 def bench_call(quick: bool) -> list[Result]:
-    app = make_app()
-    sf_call, plain_call = call_pair(app)
-    hinted_call, _ = call_pair(app, "save_item_hinted")
-    number, rounds = (100, 7) if quick else (300, 25)
-    log(f"call: {rounds} rounds × {number} calls of each")
+    app, plain_app = make_app(), make_plain_app()
+    sf_call, plain_call = call_pair(app, plain_app=plain_app)
+    hinted_call, _ = call_pair(app, "save_item_hinted", plain_app)
+    plain_csrf = csrf_call(plain_app)
+    number, rounds = (100, 7) if quick else (300, 40)
+    log(f"call: {rounds} rounds x {number} calls of each")
     times = interleave(
-        {"sf": sf_call, "hinted": hinted_call, "plain": plain_call},
+        {"sf": sf_call, "hinted": hinted_call, "plain": plain_call, "csrf": plain_csrf},
         number=number,
         rounds=rounds,
-        budget=25,
+        budget=45,
     )
     base = median(times["plain"])
     out = []
@@ -210,7 +262,7 @@ def bench_call(quick: bool) -> list[Result]:
                 fmt_time(m),
                 fmt_time(base),
                 m / base,
-                "≤ 1.10×" if key == "sf" else "",
+                "≤ 1.10x" if key == "sf" else "",
                 (m / base <= 1.10) if key == "sf" else None,
                 note=(
                     f"noise ±{spread(times[key]) * 100:.0f}% / ±{spread(times['plain']) * 100:.0f}%"
@@ -221,12 +273,27 @@ def bench_call(quick: bool) -> list[Result]:
                 ),
             )
         )
+    m, csrf = median(times["sf"]), median(times["csrf"])
+    out.append(
+        Result(
+            "1 call path",
+            "server function vs hand-written view + Flask-WTF-style CSRF check",
+            fmt_time(m),
+            fmt_time(csrf),
+            m / csrf,
+            note=(
+                "the baseline above checks nothing; this one verifies a signed csrf_token"
+                " field against the session cookie, as Flask-WTF does (the server function's"
+                " signed token and Origin check play that part)"
+            ),
+        )
+    )
     return out
 
 
-def render_pair(app: Flask) -> tuple[WSGICall, WSGICall]:
+def render_pair(app: Flask, plain_app: Flask | None = None) -> tuple[WSGICall, WSGICall]:
     sf_page = WSGICall(app, "GET", "/items")
-    plain_page = WSGICall(app, "GET", "/plain/items")
+    plain_page = WSGICall(plain_app or make_plain_app(), "GET", "/plain/items")
     for call in (sf_page, plain_page):
         body = call().decode()
         n = body.count("<form ")
@@ -240,8 +307,10 @@ def bench_render(quick: bool) -> list[Result]:
     sf_page, plain_page = render_pair(app)
     sizes = {name: len(c()) for name, c in (("sf", sf_page), ("plain", plain_page))}
     number, rounds = (1, 5) if quick else (2, 15)
-    log(f"render: {rounds} rounds × {number} pages of {PAGE_FORMS} forms")
-    times = interleave({"sf": sf_page, "plain": plain_page}, number=number, rounds=rounds, budget=30)
+    log(f"render: {rounds} rounds x {number} pages of {PAGE_FORMS} forms")
+    times = interleave(
+        {"sf": sf_page, "plain": plain_page}, number=number, rounds=rounds, budget=30
+    )
     m, base = median(times["sf"]), median(times["plain"])
     return [
         Result(
@@ -250,7 +319,7 @@ def bench_render(quick: bool) -> list[Result]:
             fmt_time(m),
             fmt_time(base),
             m / base,
-            "≤ 3×",
+            "≤ 3x",
             m / base <= 3,
             note=(
                 f"per form {fmt_time(m / PAGE_FORMS)} vs {fmt_time(base / PAGE_FORMS)};"
@@ -271,7 +340,7 @@ def bench_registry(quick: bool) -> list[Result]:
     small_call, _ = call_pair(small)
     large_call, _ = call_pair(large)
     number, rounds = (100, 7) if quick else (300, 25)
-    log(f"registry: {rounds} rounds × {number} calls with 10 and 10,000 functions")
+    log(f"registry: {rounds} rounds x {number} calls with 10 and 10,000 functions")
     times = interleave(
         {"small": small_call, "large": large_call}, number=number, rounds=rounds, budget=20
     )
@@ -295,9 +364,14 @@ def bench_registry(quick: bool) -> list[Result]:
     ]
 
 
-def profile_targets(quick: bool) -> dict[str, tuple[t.Callable[[], t.Any], int]]:
-    """What ``--profile`` profiles: the package side of the call and render paths."""
+def profile_targets(
+    quick: bool,
+) -> dict[str, tuple[t.Callable[[], t.Any], t.Callable[[], t.Any], int]]:
+    """What ``--profile`` profiles: (package, baseline, runs) for the call and render paths."""
     app = make_app()
-    sf_call, _ = call_pair(app)
-    sf_page, _ = render_pair(app)
-    return {"call": (sf_call, 2000 if quick else 10000), "render": (sf_page, 5 if quick else 20)}
+    sf_call, plain_call = call_pair(app)
+    sf_page, plain_page = render_pair(app)
+    return {
+        "call": (sf_call, plain_call, 2000 if quick else 10000),
+        "render": (sf_page, plain_page, 3 if quick else 10),
+    }

@@ -44,6 +44,5 @@ class PlainForm:
         messages = self.errors.get(name)
         if not messages:
             return Markup("")
-        return Markup(
-            f'<span class="sf-error" id="{self.id}-{name}-error">{escape(" ".join(messages))}</span>'
-        )
+        text = escape(" ".join(messages))
+        return Markup(f'<span class="sf-error" id="{self.id}-{name}-error">{text}</span>')

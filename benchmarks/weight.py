@@ -51,7 +51,7 @@ def bench_weight(quick: bool) -> list[Result]:
         out.append(
             Result(
                 "5 client weight",
-                "inline <style> in the page (not a script)",
+                "inline `<style>` in the page (not a script)",
                 f"{len(css)} B raw",
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import typing as t
 
-from flask import Blueprint, Flask, current_app, url_for
+from flask import Blueprint, Flask, current_app, g, url_for
 from markupsafe import Markup
 from marshmallow import Schema
 
@@ -95,9 +95,18 @@ class AppState:
         return self._codec
 
     def url_for(self, ref: Reference) -> str:
-        """The URL a form posts to for ``ref``."""
+        """The URL a form posts to for ``ref``.
+
+        ``url_for`` runs once per endpoint and request; each form only adds its token.
+        """
         token = self.codec.dumps(ref.function.id, ref.sealed())
-        return url_for(ref.function.endpoint, token=token)
+        urls: dict[str, str] | None = g.get("_server_functions_urls")
+        if urls is None:
+            urls = g._server_functions_urls = {}
+        base = urls.get(ref.function.endpoint)
+        if base is None:
+            base = urls[ref.function.endpoint] = url_for(ref.function.endpoint, token="-")[:-1]
+        return base + token
 
 
 def _check_choice(config: t.Mapping[str, t.Any], key: str, choices: t.Sequence[str]) -> None:

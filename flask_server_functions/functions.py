@@ -25,6 +25,9 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 Guard = t.Callable[[], t.Any]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _as_tuple(guards: Guard | t.Sequence[Guard] | None) -> tuple[Guard, ...]:
     if guards is None:
         return ()
@@ -85,6 +88,8 @@ class ServerFunction(t.Generic[F]):
         self.idempotent = idempotent
         self.is_async = inspect.iscoroutinefunction(func)
         parameters = inspect.signature(func).parameters
+        #: Names ``bind()`` accepts.
+        self._bindable = frozenset(parameters)
         #: The name of the parameter that receives the previous state, if any.
         self.state_parameter = next((p for p in STATE_PARAMETERS if p in parameters), None)
         #: Whether the function takes the whole validated input as ``data``.
@@ -92,6 +97,7 @@ class ServerFunction(t.Generic[F]):
         if schema is None:
             schema = schema_from_signature(func)
         self.schema: Schema = schema() if isinstance(schema, type) else schema
+        self._bindable |= frozenset(self.schema.fields)
         #: Fields whose values are never echoed back into a form, the session or logs:
         #: ``load_only`` fields, fields with ``metadata={"sensitive": True}``, and
         #: any field whose name contains "password".
@@ -129,17 +135,16 @@ class ServerFunction(t.Generic[F]):
         The function receives them as keyword arguments; the client can neither
         change them nor supply them as form fields. Values must be JSON-able.
         """
-        unknown = set(values) - set(self.schema.fields) - set(
-            inspect.signature(self.func).parameters
-        )
-        if unknown:
-            raise TypeError(
-                f"{self.name}() has no parameter named {', '.join(sorted(unknown))}"
-            )
-        try:
-            json.dumps(values)
-        except TypeError as e:
-            raise TypeError(f"values bound to {self.name}() must be JSON-able: {e}") from None
+        if not self._bindable.issuperset(values):
+            unknown = sorted(set(values) - self._bindable)
+            raise TypeError(f"{self.name}() has no parameter named {', '.join(unknown)}")
+        if not all(type(v) in _SCALARS for v in values.values()):
+            try:
+                json.dumps(values)
+            except TypeError as e:
+                raise TypeError(
+                    f"values bound to {self.name}() must be JSON-able: {e}"
+                ) from None
         return Reference(self, values)
 
     def using(self, template: str | None = None, **options: t.Any) -> Reference:
@@ -156,7 +161,7 @@ class ServerFunction(t.Generic[F]):
 class Reference:
     """A server function plus values bound to it: what a form posts to."""
 
-    __slots__ = ("bound", "function", "options", "template")
+    __slots__ = ("_key", "bound", "function", "options", "template")
 
     def __init__(
         self,
@@ -171,12 +176,16 @@ class Reference:
         self.template = template
         #: Values for that template, e.g. a button's label (sealed in the token).
         self.options: dict[str, t.Any] = options or {}
+        self._key: str | None = None
 
     def bind(self, **values: t.Any) -> Reference:
         """A new reference with more values bound (like ``functools.partial``)."""
-        ref = self.function.bind(**{**self.bound, **values})
-        ref.template, ref.options = self.template, self.options
-        return ref
+        return Reference(
+            self.function,
+            self.function.bind(**{**self.bound, **values}).bound,
+            self.template,
+            self.options,
+        )
 
     def using(self, template: str | None = None, **options: t.Any) -> Reference:
         """The same reference rendering ``template`` with ``options``."""
@@ -217,12 +226,15 @@ class Reference:
     @property
     def key(self) -> str:
         """Identifies one form on a page: the function, its bound values and template."""
-        if not self.bound and self.template is None and not self.options:
-            return self.function.id
-        digest = hashlib.sha256(
-            json.dumps([self.bound, self.template, self.options], sort_keys=True).encode()
-        )
-        return f"{self.function.id}-{digest.hexdigest()[:8]}"
+        if self._key is None:
+            if not self.bound and self.template is None and not self.options:
+                self._key = self.function.id
+            else:
+                digest = hashlib.sha256(
+                    json.dumps([self.bound, self.template, self.options], sort_keys=True).encode()
+                )
+                self._key = f"{self.function.id}-{digest.hexdigest()[:8]}"
+        return self._key
 
     def __repr__(self) -> str:
         return f"<Reference {self.function.name!r} bound={self.bound!r}>"

@@ -9,6 +9,7 @@ else in the package spells an ``hx-*`` attribute, an ``HX-*`` header or an
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing as t
 
 from flask import Request
@@ -83,6 +84,16 @@ class Dialect:
             f"{html}</hx-partial>"
         )
 
+    def trigger_header(self, events: t.Iterable[str]) -> str:
+        """The ``HX-Trigger`` value firing ``events`` on ``<body>``.
+
+        htmx 4 fires header events on the form after the swap; a form inside a part
+        the same answer re-renders is gone from the page by then, so the events are
+        sent to ``body`` (the same in htmx 2), where ``hx-trigger="NAME from:body"``
+        hears them.
+        """
+        return json.dumps({event: {"target": "body"} for event in events}, separators=(",", ":"))
+
     def script_events(self) -> dict[str, str]:
         """Event names the extension's script listens to (passed as data attributes)."""
         events = {
@@ -127,7 +138,8 @@ class HtmxDetails:
         return cls(request.headers)
 
     def _flag(self, name: str) -> bool:
-        return self.headers.get(name, "").lower() == "true"
+        value = self.headers.get(name)
+        return value is not None and value.lower() == "true"
 
     @property
     def request(self) -> bool:

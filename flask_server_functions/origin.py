@@ -37,7 +37,7 @@ def _origin_of(url: str) -> str | None:
 
 def check_origin(config: t.Mapping[str, t.Any]) -> None:
     """Raise :class:`CrossOriginRequest` (403) unless the request comes from this site."""
-    own = request.host_url.rstrip("/").lower()
+    own = f"{request.scheme}://{request.host}".lower()
     allowed = {o.rstrip("/").lower() for o in config["SERVER_FUNCTIONS_ALLOWED_ORIGINS"]}
 
     origin = request.headers.get("Origin")

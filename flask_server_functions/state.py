@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import g, session
+from flask import current_app, g, request, session
 from markupsafe import Markup, escape
 
 from .functions import Reference
@@ -137,7 +137,13 @@ def keep(form: FormState) -> None:
 
 
 def take_kept() -> None:
-    """Move the kept state out of the session into this request (called before each request)."""
+    """Move the kept state out of the session into this request (called before each request).
+
+    Requests without a session cookie cannot have any: leave the session untouched
+    (reading it would add ``Vary: Cookie`` to every response).
+    """
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return
     if SESSION_KEY in session:
         g._server_functions_kept = session.pop(SESSION_KEY)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import typing as t
 
-from flask import g, render_template, request, url_for
+from flask import current_app, g, request, url_for
 from markupsafe import Markup, escape
 
 from . import __version__, htmx
@@ -69,9 +69,24 @@ def current_page() -> str:
     return g.get("server_functions_page") or request.full_path.rstrip("?")
 
 
+def render(template_name: str, **context: t.Any) -> str:
+    """``render_template`` for the many small renders of one request.
+
+    The template context (Flask's ``request``, ``session``, ``g``, ``config`` and
+    the app's context processors) is built once per request rather than per form.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    base: dict[str, t.Any] | None = g.get("_server_functions_context")
+    if base is None:
+        base = {}
+        app.update_template_context(base)
+        g._server_functions_context = base
+    return app.jinja_env.get_template(template_name).render({**base, **context})
+
+
 def render_form_body(form: FormState, next_url: str) -> str:
     """The inside of the form (hidden fields and the partial): what htmx swaps in."""
-    return render_template(
+    return render(
         FORM_BODY_TEMPLATE,
         form=form,
         next_url=next_url,
@@ -83,7 +98,7 @@ def render_refreshed(form: FormState) -> str:
     """The other parts of the page the function asked to re-render, as htmx partials."""
     dialect = app_state().dialect
     return "".join(
-        dialect.partial(target_id, render_template(template, form=form))
+        dialect.partial(target_id, render(template, form=form))
         for target_id, template in form.ref.function.refresh.items()
     )
 
@@ -162,7 +177,7 @@ def server_form(
     }
     next_url = permalink or current_page()
     return Markup(
-        render_template(
+        render(
             FORM_TEMPLATE,
             form=form,
             form_attributes=_attributes(form_attrs),

@@ -101,7 +101,8 @@ def _respond(form: FormState, status: int, next_url: str) -> ResponseReturnValue
         if status < 400:
             body += render_refreshed(form)
             if form.ref.function.triggers:
-                headers[htmx.HX_TRIGGER] = ", ".join(form.ref.function.triggers)
+                dialect = app_state().dialect
+                headers[htmx.HX_TRIGGER] = dialect.trigger_header(form.ref.function.triggers)
         return body, status, headers
     keep(form)
     return redirect(next_url, code=303)
@@ -225,7 +226,6 @@ def run(
         the function returned (a redirect), if any.
     """
     function = ref.function
-    values = _values(form_data)
     try:
         loaded = function.schema.load(
             _schema_input(function, form_data, ref.bound),
@@ -233,7 +233,7 @@ def run(
             unknown=EXCLUDE,
         )
     except ValidationError as e:
-        return FormState(ref, previous, values=values, errors=_messages(e)), 422, None
+        return FormState(ref, previous, values=_values(form_data), errors=_messages(e)), 422, None
 
     kwargs: dict[str, t.Any] = {}
     if function.takes_data:
@@ -245,9 +245,12 @@ def run(
         kwargs[function.state_parameter] = previous
 
     try:
-        result = current_app.ensure_sync(function.func)(**kwargs)
+        if function.is_async:
+            result = current_app.ensure_sync(function.func)(**kwargs)
+        else:
+            result = function.func(**kwargs)
     except ValidationError as e:
-        return FormState(ref, previous, values=values, errors=_messages(e)), 422, None
+        return FormState(ref, previous, values=_values(form_data), errors=_messages(e)), 422, None
     except HTTPException:
         raise
     except Exception:
@@ -260,7 +263,8 @@ def run(
             error_id,
         )
         message = FAILURE_MESSAGE.format(error_id=error_id)
-        return FormState(ref, previous, values=values, errors={"_form": [message]}), 500, None
+        form = FormState(ref, previous, values=_values(form_data), errors={"_form": [message]})
+        return form, 500, None
 
     if isinstance(result, Response):
         return FormState(ref, previous), result.status_code, result
@@ -319,6 +323,8 @@ def _flatten(messages: t.Any) -> list[str]:
 
 
 def _wants_json() -> bool:
+    if "json" not in request.headers.get("Accept", ""):  # the common case, cheaply
+        return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 

@@ -378,7 +378,9 @@ def test_trigger_header_on_success_only(sf: ServerFunctions, client: FlaskClient
 
     page.append(add)
     url = form_action(client.get("/page").text)
-    assert client.post(url, data={"name": "x"}, headers=HTMX).headers["HX-Trigger"] == "notes-changed, counted"
+    assert client.post(url, data={"name": "x"}, headers=HTMX).headers["HX-Trigger"] == (
+        '{"notes-changed":{"target":"body"},"counted":{"target":"body"}}'
+    )
     assert "HX-Trigger" not in client.post(url, data={}, headers=HTMX).headers
 
 

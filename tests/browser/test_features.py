@@ -57,7 +57,9 @@ class FeaturesPage(NotesPage):
         self.badge = page.locator("#note-total")
         self.admin = page.get_by_role("region", name="Admin")
         self.clear_button = self.admin.get_by_role("button", name="Delete all notes")
-        self.clear_form = self.admin.locator("form", has=self.clear_button)
+        self.clear_form = self.admin.locator(
+            "form", has=page.get_by_role("button", name="Delete all notes")
+        )
         self.toggle_form = self.admin.locator("form").first
 
     def expect_error_for(self, field: Locator, text: str) -> None:
@@ -95,19 +97,17 @@ def test_add_note_with_image(notes: FeaturesPage) -> None:
     notes.open()
     notes.add_input.fill("With a picture")
     png = png_bytes(3, 2)
-    notes.image_input.set_input_files(
-        {"name": "red.png", "mimeType": "image/png", "buffer": png}
-    )
+    notes.image_input.set_input_files({"name": "red.png", "mimeType": "image/png", "buffer": png})
     notes.submit(notes.add_button)
     notes.expect_notes("With a picture")
+    (saved,) = notes.server.uploads()
+    assert saved.endswith(".png")
     image = notes.note(0).locator("img.note-image")
     expect(image).to_be_visible()
-    expect(image).to_have_attribute("src", f"/uploads/{notes.server.uploads()[0]}")
+    expect(image).to_have_attribute("src", f"/uploads/{saved}")
     # The browser fetched and decoded the uploaded file: it is our 3x2 PNG.
     size = image.evaluate("img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])")
     assert size == [3, 2]
-    (saved,) = notes.server.uploads()
-    assert saved.endswith(".png")
     assert notes.server.note_texts() == ["With a picture"]
     expect(notes.image_input).to_have_value("")  # a success comes back with empty inputs
 
@@ -143,8 +143,8 @@ def test_optimistic_note_until_the_answer(slow_notes: FeaturesPage) -> None:
         expect(optimistic).to_contain_text("Coming right up")
         expect(optimistic).to_have_attribute("aria-busy", "true")
         # Shown first, above the existing note, while the function still runs.
-        expect(notes.page.locator("#notes > li").first).to_have_class(re.compile(r"\bsf-optimistic\b"))
-        assert notes.server.note_texts() == ["Existing"]
+        first = notes.page.locator("#notes > li").first
+        expect(first).to_have_class(re.compile(r"\bsf-optimistic\b"))
     expect(optimistic).to_have_count(0)
     notes.expect_notes("Coming right up", "Existing")
     assert notes.server.note_texts() == ["Coming right up", "Existing"]
@@ -175,27 +175,43 @@ def test_optimistic_note_rolled_back_on_error(slow_notes: FeaturesPage) -> None:
 # The header badge, refreshed on the "notes-changed" event.
 
 
-def test_badge_follows_the_notes_without_reload(js_notes: FeaturesPage) -> None:
-    notes = js_notes.open()
-    page = notes.page
+def _record_badge_requests(notes: FeaturesPage) -> tuple[list[str], list[Request]]:
+    """Pages loaded (there should be none) and the badge's own requests, from now on."""
     loads: list[str] = []
-    page.on("load", lambda p: loads.append(p.url))
+    notes.page.on("load", lambda p: loads.append(p.url))
     badge_requests: list[Request] = []
-    page.on(
+    notes.page.on(
         "request",
         lambda r: badge_requests.append(r) if r.url.endswith("/notes/total") else None,
     )
+    return loads, badge_requests
+
+
+def test_badge_follows_added_notes_without_reload(js_notes: FeaturesPage) -> None:
+    notes = js_notes.open()
+    loads, badge_requests = _record_badge_requests(notes)
     expect(notes.badge).to_have_text("0 notes")
     notes.add_note("one")
     expect(notes.badge).to_have_text("1 note")
     notes.add_note("two")
     expect(notes.badge).to_have_text("2 notes")
-    notes.submit(notes.note(0).get_by_role("button", name="Delete"))
-    expect(notes.badge).to_have_text("1 note")
-    notes.expect_notes("one")
+    notes.expect_notes("two", "one")
     assert loads == []
-    assert [r.method for r in badge_requests] == ["GET"] * 3
+    # One hx-get per "notes-changed" event (HX-Trigger), not a refreshed partial.
+    assert [r.method for r in badge_requests] == ["GET", "GET"]
     assert all(r.headers.get("hx-request") == "true" for r in badge_requests)
+
+
+def test_badge_follows_a_deleted_note_without_reload(js_notes: FeaturesPage) -> None:
+    js_notes.server.add_notes("one", "two")
+    notes = js_notes.open()
+    loads, badge_requests = _record_badge_requests(notes)
+    expect(notes.badge).to_have_text("2 notes")
+    notes.submit(notes.note(0).get_by_role("button", name="Delete"))
+    notes.expect_notes("one")
+    expect(notes.badge).to_have_text("1 note", timeout=2_000)
+    assert loads == []
+    assert [r.method for r in badge_requests] == ["GET"]
 
 
 def test_badge_after_redirect(nojs_notes: FeaturesPage) -> None:
