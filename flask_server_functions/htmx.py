@@ -9,6 +9,7 @@ else in the package spells an ``hx-*`` attribute, an ``HX-*`` header or an
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import typing as t
 
@@ -76,6 +77,12 @@ class Dialect:
             self.disable_attr: self.disabled_controls(form_id),
         }
 
+    def form_attributes_html(self, action: str, form_id: str) -> str:
+        """:meth:`form_attributes` as HTML (escaped), the constant part built once."""
+        return f'hx-post="{escape(action)}" ' + _constant_html(
+            self, form_id if self.name == "2" else ""
+        )
+
     def partial(self, target_id: str, html: str) -> str:
         """Wrap ``html`` so htmx swaps it into the element ``#target_id`` (``<hx-partial>``,
         in htmx 4 and 2.0.11+), besides the main swap."""
@@ -103,6 +110,13 @@ class Dialect:
         if self.event_before_swap:
             events["before-swap"] = self.event_before_swap
         return events
+
+
+@functools.lru_cache(maxsize=1024)
+def _constant_html(dialect: Dialect, form_id: str) -> str:
+    attrs = dialect.form_attributes("", form_id)
+    del attrs["hx-post"]
+    return " ".join(f'{name}="{escape(value)}"' for name, value in attrs.items())
 
 
 HTMX4 = Dialect(

@@ -1,10 +1,10 @@
-"""The Jinja helpers: ``server_form(...)`` and ``server_functions_scripts()``.
+"""The Jinja helpers: ``server_form``, ``server_button``, ``server_function_url``
+and ``server_functions_scripts``.
 
-Both are registered as Jinja globals by ``init_app`` and return ``Markup``.
-The ``<form>`` and what goes inside it are rendered by
-``templates/server_functions/form.html`` and ``form_body.html``, which the
-request handler renders too: one source of HTML for the first GET, the htmx swap
-and the page after a no-JS redirect.
+They are registered as Jinja globals by ``init_app`` and return ``Markup``. The
+inside of a form (:func:`render_form_body`: hidden fields, then the function's
+partial template) is what the request handler answers htmx with too: one source
+of HTML for the first GET, the htmx swap and the page after a no-JS redirect.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from . import __version__, htmx
 from .extension import app_state
 from .functions import Reference, ServerFunction
-from .state import FormState, kept_for
+from .state import CSRF_FIELD, NEXT_FIELD, ONCE_FIELD, STATE_FIELD, FormState, kept_for
 
 _MISSING: t.Any = object()
 
@@ -28,9 +28,7 @@ _BASE_CSS = (
     "form[aria-busy=true]{cursor:progress}"
 )
 
-#: Templates rendered by the extension.
-FORM_TEMPLATE = "server_functions/form.html"
-FORM_BODY_TEMPLATE = "server_functions/form_body.html"
+#: The partial of server_button().
 BUTTON_TEMPLATE = "server_functions/button.html"
 
 
@@ -85,13 +83,27 @@ def render(template_name: str, **context: t.Any) -> str:
 
 
 def render_form_body(form: FormState, next_url: str) -> str:
-    """The inside of the form (hidden fields and the partial): what htmx swaps in."""
-    return render(
-        FORM_BODY_TEMPLATE,
-        form=form,
-        next_url=next_url,
-        server_functions_form=_form_fields(form),
-    )
+    """The inside of the form: hidden fields, form-wide errors and the partial.
+
+    The page renders it inside ``<form>``, and an htmx answer is exactly this, so
+    both come from one source.
+    """
+    function = form.ref.function
+    parts = [f'<input type="hidden" name="{NEXT_FIELD}" value="{escape(next_url)}">']
+    csrf_token = current_app.jinja_env.globals.get("csrf_token")  # Flask-WTF's CSRFProtect
+    if csrf_token is not None:
+        parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
+    if function.state_parameter:
+        signed = app_state().codec.dumps_state(form.state, form.ref.key)
+        parts.append(f'<input type="hidden" name="{STATE_FIELD}" value="{signed}">')
+    if function.idempotent:
+        once = secrets.token_urlsafe(16)
+        parts.append(f'<input type="hidden" name="{ONCE_FIELD}" value="{once}">')
+    if form.form_errors:
+        messages = " ".join(str(escape(m)) for m in form.form_errors)
+        parts.append(f'<p class="sf-form-error" role="alert">{messages}</p>')
+    parts.append(render(form.ref.partial, form=form))
+    return "\n".join(parts)
 
 
 def render_refreshed(form: FormState) -> str:
@@ -101,16 +113,6 @@ def render_refreshed(form: FormState) -> str:
         dialect.partial(target_id, render(template, form=form))
         for target_id, template in form.ref.function.refresh.items()
     )
-
-
-def _form_fields(form: FormState) -> dict[str, t.Any]:
-    state = app_state()
-    fields: dict[str, t.Any] = {}
-    if form.ref.function.state_parameter:
-        fields["state"] = state.codec.dumps_state(form.state, form.ref.key)
-    if form.ref.function.idempotent:
-        fields["once"] = secrets.token_urlsafe(16)
-    return fields
 
 
 def _attributes(attrs: t.Mapping[str, t.Any]) -> Markup:
@@ -162,29 +164,20 @@ def server_form(
     ref.partial  # noqa: B018 - fail early with a clear message if there is none
     state = app_state()
     form = form_state(ref, initial_state=initial_state, form_id=id)
-    action = state.url_for(ref)
+    action = escape(state.url_for(ref))
     if enctype is None and ref.function.file_fields:
         enctype = "multipart/form-data"
-    form_attrs: dict[str, t.Any] = {
-        "id": form.id,
-        "class": " ".join(filter(None, ["sf-form", class_])),
-        "method": "post",
-        "action": action,
-        "enctype": enctype,
-        "data-sf-form": True,
-        **state.dialect.form_attributes(action, form.id),
-        **(attrs or {}),
-    }
-    next_url = permalink or current_page()
-    return Markup(
-        render(
-            FORM_TEMPLATE,
-            form=form,
-            form_attributes=_attributes(form_attrs),
-            next_url=next_url,
-            server_functions_form=_form_fields(form),
-        )
-    )
+    form_id = escape(form.id)
+    classes = escape(f"sf-form {class_}" if class_ else "sf-form")
+    start = [f'<form id="{form_id}" class="{classes}" method="post" action="{action}"']
+    if enctype:
+        start.append(f'enctype="{escape(enctype)}"')
+    start.append("data-sf-form")
+    start.append(state.dialect.form_attributes_html(action, form.id))
+    if attrs:
+        start.append(_attributes(attrs))
+    body = render_form_body(form, permalink or current_page())
+    return Markup(f"{' '.join(start)}>{body}\n</form>")
 
 
 def server_button(

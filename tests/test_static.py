@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -51,12 +52,26 @@ def test_package_static_is_the_top_level_static() -> None:
 
 
 def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
+    # Build from a copy of the tracked files: a stale build/ directory in the
+    # checkout must not hide a file missing from the package data.
+    source = tmp_path / "src"
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode().split("\0")
+    for name in filter(None, tracked):
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_symlink():
+            target.symlink_to(os.readlink(ROOT / name))
+        elif (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, target)
+    out = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
         check=True,
         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )
-    (wheel,) = tmp_path.glob("*.whl")
+    (wheel,) = out.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
         "flask_server_functions/py.typed",
@@ -64,8 +79,7 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
         "flask_server_functions/static/vendor/htmx/htmx.js",
         "flask_server_functions/static/vendor/htmx/LICENSE",
         "flask_server_functions/static/server-functions.js",
-        "flask_server_functions/templates/server_functions/form.html",
-        "flask_server_functions/templates/server_functions/form_body.html",
+        "flask_server_functions/templates/server_functions/button.html",
     ):
         assert expected in names
     assert not any(re.match(r"(example|tests|benchmarks)/", n) for n in names)
