@@ -16,6 +16,7 @@ run: $(BIN)/.installed
 	$(BIN)/flask --app example run --debug
 
 test: $(BIN)/.installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 import typing as t
 
-from werkzeug.datastructures import FileStorage
-
 from flask import current_app, session
 from marshmallow import Schema, fields, pre_load, validate
+from werkzeug.datastructures import FileStorage
 
 from flask_server_functions import ServerFunctions
 from flask_server_functions.schemas import File

@@ -96,7 +96,12 @@ def add_note(text: str, image: str | None = None) -> int:
     return t.cast(int, cur.lastrowid)
 
 
-_IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+_IMAGE_SUFFIXES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+}
 
 
 def upload_folder() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -23,9 +25,19 @@ def list_functions() -> None:
         click.echo("No server functions are registered.")
         return
     for function in sorted(registry, key=lambda f: f.name):
+        parameters = ", ".join(inspect.signature(function.func).parameters) or "-"
         fields = ", ".join(function.schema.fields) or "-"
+        guards = ", ".join(getattr(g, "__name__", repr(g)) for g in function.guards) or "-"
+        options = [
+            f"group: {function.group.name}" if function.group else "",
+            "idempotent" if function.idempotent else "",
+            "async" if function.is_async else "",
+        ]
         click.echo(
-            f"{function.name}  {function.func.__module__}.{function.func.__qualname__}"
-            f"  fields: {fields}  template: {function.template or '-'}"
-            f"  id: {function.id}"
+            f"{function.name}  {function.func.__module__}.{function.func.__qualname__}\n"
+            f"    parameters: {parameters}\n"
+            f"    fields: {fields}\n"
+            f"    guards: {guards}\n"
+            f"    template: {function.template or '-'}\n"
+            f"    id: {function.id}  {' '.join(filter(None, options))}".rstrip()
         )

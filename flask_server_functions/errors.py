@@ -29,9 +29,7 @@ class ServerFunctionError(BadRequest):
 class InvalidReference(ServerFunctionError):
     """The token in the URL was not made by this app: changed, cut short or foreign."""
 
-    description = (
-        "This form's address is not valid. Reload the page and try again."
-    )
+    description = "This form's address is not valid. Reload the page and try again."
 
     def __init__(self, description: str | None = None) -> None:
         super().__init__(description)

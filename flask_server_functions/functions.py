@@ -142,9 +142,7 @@ class ServerFunction(t.Generic[F]):
             try:
                 json.dumps(values)
             except TypeError as e:
-                raise TypeError(
-                    f"values bound to {self.name}() must be JSON-able: {e}"
-                ) from None
+                raise TypeError(f"values bound to {self.name}() must be JSON-able: {e}") from None
         return Reference(self, values)
 
     def using(self, template: str | None = None, **options: t.Any) -> Reference:
@@ -274,9 +272,7 @@ class Registry:
             return self.by_name[name]
         except KeyError:
             known = ", ".join(sorted(self.by_name)) or "none"
-            raise KeyError(
-                f"no server function named {name!r}; registered: {known}"
-            ) from None
+            raise KeyError(f"no server function named {name!r}; registered: {known}") from None
 
     def __getattr__(self, name: str) -> ServerFunction[t.Any]:
         if name.startswith("_"):

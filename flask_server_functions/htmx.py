@@ -87,8 +87,7 @@ class Dialect:
         """Wrap ``html`` so htmx swaps it into the element ``#target_id`` (``<hx-partial>``,
         in htmx 4 and 2.0.11+), besides the main swap."""
         return (
-            f'<hx-partial hx-target="#{escape(target_id)}" hx-swap="innerHTML">'
-            f"{html}</hx-partial>"
+            f'<hx-partial hx-target="#{escape(target_id)}" hx-swap="innerHTML">{html}</hx-partial>'
         )
 
     def trigger_header(self, events: t.Iterable[str]) -> str:

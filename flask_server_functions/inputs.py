@@ -58,9 +58,7 @@ def read_input(
     elif mimetype in ("application/x-www-form-urlencoded", ""):
         data = _read_urlencoded(max_fields)
     else:
-        raise MalformedInput(
-            f"Server functions take form or JSON bodies, not {mimetype!r}."
-        )
+        raise MalformedInput(f"Server functions take form or JSON bodies, not {mimetype!r}.")
     _check(data, max_fields, config["SERVER_FUNCTIONS_MAX_FIELD_NAME"])
     return data
 

@@ -33,6 +33,7 @@ from werkzeug.datastructures import FileStorage
 #: Parameters that are never form input: the previous state.
 STATE_PARAMETERS = ("state", "prev_state", "previous_state")
 
+
 class File(fields.Field):
     """An uploaded file (Werkzeug's ``FileStorage``), with optional limits.
 
@@ -98,9 +99,7 @@ class FormSchema(Schema):
     @pre_load
     def _empty_to_none(self, data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
         for name, field in self.load_fields.items():
-            if field.allow_none and data.get(name) == "" and not isinstance(
-                field, fields.String
-            ):
+            if field.allow_none and data.get(name) == "" and not isinstance(field, fields.String):
                 data[name] = None
         return data
 

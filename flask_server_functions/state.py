@@ -117,9 +117,7 @@ class FormState:
         if not messages:
             return Markup("")
         text = " ".join(str(escape(m)) for m in messages)
-        return Markup(
-            f'<span class="sf-error" id="{escape(self.error_id(name))}">{text}</span>'
-        )
+        return Markup(f'<span class="sf-error" id="{escape(self.error_id(name))}">{text}</span>')
 
     def to_kept(self) -> dict[str, t.Any]:
         """The JSON-able data kept in the session across a no-JS redirect."""

@@ -221,8 +221,8 @@ def server_button(
 def server_function_url(target: ServerFunction[t.Any] | Reference | str) -> str:
     """The URL to call a server function from your own JavaScript::
 
-        serverFunctions.call("{{ server_function_url(server_functions.like.bind(id=3)) }}",
-                             {count: 1}).then(({state, errors}) => ...)
+    serverFunctions.call("{{ server_function_url(server_functions.like.bind(id=3)) }}",
+                         {count: 1}).then(({state, errors}) => ...)
     """
     return app_state().url_for(as_reference(target))
 
@@ -246,9 +246,7 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
             filename=f"vendor/htmx/{filename}",
             v=htmx.HTMX_VERSION,
         )
-        tags.append(
-            f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>"
-        )
+        tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
     src = url_for("server_functions.static", filename="server-functions.js", v=__version__)
     tags.append(

@@ -46,11 +46,15 @@ def test_update_name(example_client: FlaskClient, headers: dict[str, str]) -> No
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "nojs"])
-def test_add_rename_delete_note(example_app: Flask, example_client: FlaskClient, headers: dict[str, str]) -> None:
+def test_add_rename_delete_note(
+    example_app: Flask, example_client: FlaskClient, headers: dict[str, str]
+) -> None:
     add_url = actions(example_client.get("/").text)[1]
     r = example_client.post(add_url, data={"text": ""}, headers=headers, follow_redirects=True)
     assert "Write something first." in r.text
-    r = example_client.post(add_url, data={"text": "y" * 201}, headers=headers, follow_redirects=True)
+    r = example_client.post(
+        add_url, data={"text": "y" * 201}, headers=headers, follow_redirects=True
+    )
     assert "Keep it under 200 characters." in r.text and "y" * 201 in r.text
     assert count_notes(example_app) == 0
 
@@ -61,7 +65,9 @@ def test_add_rename_delete_note(example_app: Flask, example_client: FlaskClient,
 
     page = example_client.get("/").text
     rename_url, delete_url = actions(page)[2:4]
-    r = example_client.post(rename_url, data={"text": "renamed"}, headers=headers, follow_redirects=True)
+    r = example_client.post(
+        rename_url, data={"text": "renamed"}, headers=headers, follow_redirects=True
+    )
     assert 'value="renamed"' in r.text and "Renamed" in r.text
     r = example_client.post(delete_url, headers=headers, follow_redirects=True)
     assert count_notes(example_app) == 0

@@ -53,7 +53,9 @@ def test_config_defaults_do_not_override(sf: ServerFunctions) -> None:
         ("SERVER_FUNCTIONS_HTMX", "cdn", "must be one of: bundled, external"),
     ],
 )
-def test_bad_config_is_a_clear_error(sf: ServerFunctions, key: str, value: str, message: str) -> None:
+def test_bad_config_is_a_clear_error(
+    sf: ServerFunctions, key: str, value: str, message: str
+) -> None:
     app = Flask(__name__)
     app.config[key] = value
     with pytest.raises(ValueError, match=message):

@@ -96,4 +96,4 @@ def test_missing_template_is_a_clear_error(sf: ServerFunctions) -> None:
         ...
 
     with pytest.raises(RuntimeError, match="has no template"):
-        no_template.reference.partial
+        no_template.reference.partial  # noqa: B018

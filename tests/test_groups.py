@@ -57,7 +57,9 @@ def test_blueprint_group_url_hooks_and_guards() -> None:
     assert client.post(f"/_sf/{token}", headers=HTMX).status_code == 404
     with app.test_request_context("/"):
         public_url = form_action(render_template_string("{{ server_form(f) }}", f=public))
-    assert client.post("/admin/_sf/" + public_url.rsplit("/", 1)[1], headers=HTMX).status_code == 404
+    assert (
+        client.post("/admin/_sf/" + public_url.rsplit("/", 1)[1], headers=HTMX).status_code == 404
+    )
     assert seen == ["ban 5 hook=True"]
     assert client.post(public_url, headers=HTMX).status_code == 200
 

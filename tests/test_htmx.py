@@ -22,12 +22,14 @@ def test_unset() -> None:
 
 
 def test_set() -> None:
-    d = details(**{
-        "HX-Request": "true",
-        "HX-Current-URL": "http://x/",
-        "HX-Source": "form#f",
-        "HX-Target": "form#f",
-    })
+    d = details(
+        **{
+            "HX-Request": "true",
+            "HX-Current-URL": "http://x/",
+            "HX-Source": "form#f",
+            "HX-Target": "form#f",
+        }
+    )
     assert d.request and d.wants_fragment
     assert (d.current_url, d.source, d.target) == ("http://x/", "form#f", "form#f")
 

@@ -53,7 +53,9 @@ def render_form(app: Flask, ref: t.Any) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "nojs"])
-def test_replay_runs_once_and_answers_the_same(app: Flask, client: FlaskClient, order, headers) -> None:  # type: ignore[no-untyped-def]
+def test_replay_runs_once_and_answers_the_same(
+    app: Flask, client: FlaskClient, order, headers
+) -> None:  # type: ignore[no-untyped-def]
     url, once = render_form(app, order)
     first = client.post(url, data={"name": "tea", "_sf_once": once}, headers=headers)
     again = client.post(url, data={"name": "tea", "_sf_once": once}, headers=headers)
@@ -87,7 +89,9 @@ def test_idempotency_key_header_for_json_calls(app: Flask, client: FlaskClient, 
 
 def test_refused_call_releases_the_key(app: Flask, client: FlaskClient, order) -> None:  # type: ignore[no-untyped-def]
     url, once = render_form(app, order)
-    assert client.post(url, data={"name": "refuse", "_sf_once": once}, headers=HTMX).status_code == 403
+    assert (
+        client.post(url, data={"name": "refuse", "_sf_once": once}, headers=HTMX).status_code == 403
+    )
     assert client.post(url, data={"name": "ok", "_sf_once": once}, headers=HTMX).status_code == 200
     assert runs == ["ok"]
 

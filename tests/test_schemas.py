@@ -17,7 +17,17 @@ def test_simple_types() -> None:
     def f(s: str, i: int, x: float, d: datetime.date, dt: datetime.datetime, m: decimal.Decimal):  # type: ignore[no-untyped-def]
         ...
 
-    got = load(f, {"s": "a", "i": "3", "x": "1.5", "d": "2026-11-24", "dt": "2026-11-24T10:00:00", "m": "1.10"})
+    got = load(
+        f,
+        {
+            "s": "a",
+            "i": "3",
+            "x": "1.5",
+            "d": "2026-11-24",
+            "dt": "2026-11-24T10:00:00",
+            "m": "1.10",
+        },
+    )
     assert got == {
         "s": "a",
         "i": 3,

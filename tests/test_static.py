@@ -55,9 +55,11 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
     # Build from a copy of the tracked files: a stale build/ directory in the
     # checkout must not hide a file missing from the package data.
     source = tmp_path / "src"
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, tracked):
         target = source / name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ import re
 
 import pytest
 from flask import Flask, render_template_string
-
 from werkzeug.datastructures import FileStorage
 
 from flask_server_functions import ServerFunctions
@@ -48,7 +47,7 @@ def test_form_by_name_with_options(app: Flask, greet) -> None:  # type: ignore[n
     assert 'enctype="multipart/form-data"' in html
     assert 'data-x="y"' in html and 'hx-confirm="Sure?"' in html
     assert 'id="f1-name"' in html
-    assert "<p class=state>{\"name\": \"init\"}</p>" in html  # the initial state
+    assert '<p class=state>{"name": "init"}</p>' in html  # the initial state
 
 
 def test_bad_target_type(app: Flask) -> None:
@@ -59,7 +58,9 @@ def test_bad_target_type(app: Flask) -> None:
 def test_template_override_is_sealed_in_the_token(app: Flask, greet) -> None:  # type: ignore[no-untyped-def]
     plain = render(app, "{{ server_form(fn) }}", fn=greet)
     other = render(app, "{{ server_form(fn, template='name_form.html') }}", fn=greet)
-    assert re.search(r'action="([^"]+)"', plain).group(1) != re.search(r'action="([^"]+)"', other).group(1)  # type: ignore[union-attr]
+    assert re.search(r'action="([^"]+)"', plain).group(1) != re.search(
+        r'action="([^"]+)"', other
+    ).group(1)  # type: ignore[union-attr]
 
 
 def test_scripts_bundled(app: Flask) -> None:

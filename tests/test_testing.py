@@ -53,7 +53,9 @@ def test_by_name_and_fixture(call_server_function, greet) -> None:  # type: igno
 
 def test_signal_is_sent(client, greet, app: Flask) -> None:  # type: ignore[no-untyped-def]
     seen = []
-    with function_called.connected_to(lambda sender, **kw: seen.append((sender, kw["status"])), app):
+    with function_called.connected_to(
+        lambda sender, **kw: seen.append((sender, kw["status"])), app
+    ):
         call_function(client, greet, {"name": "x"})
     assert seen == [(app, 200)]
 

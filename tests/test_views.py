@@ -8,7 +8,6 @@ import pytest
 from flask import Flask, abort, redirect, render_template
 from flask.testing import FlaskClient
 from marshmallow import Schema, ValidationError, fields, validate
-
 from werkzeug.datastructures import FileStorage
 
 from flask_server_functions import ServerFunctions
@@ -66,7 +65,9 @@ def test_htmx_error_state_from_function(client: FlaskClient, update_name, page) 
     assert "Name is required" in r.text
 
 
-def test_validation_error_keeps_values_and_does_not_call(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+def test_validation_error_keeps_values_and_does_not_call(
+    sf: ServerFunctions, client: FlaskClient, page
+) -> None:  # type: ignore[no-untyped-def]
     @sf.function(template="name_form.html")
     def set_age(name: str, age: int):  # type: ignore[no-untyped-def]
         calls.append({"age": age})
@@ -78,7 +79,7 @@ def test_validation_error_keeps_values_and_does_not_call(sf: ServerFunctions, cl
     assert r.status_code == 422
     assert calls == []
     assert 'value="Ada &lt;b&gt;"' in r.text  # typed value kept, escaped
-    assert 'aria-invalid' not in r.text.split('name="name"')[1].split(">")[0]
+    assert "aria-invalid" not in r.text.split('name="name"')[1].split(">")[0]
 
 
 def test_validation_error_marks_field(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
@@ -95,7 +96,7 @@ def test_validation_error_marks_field(sf: ServerFunctions, client: FlaskClient, 
     assert r.status_code == 422
     assert calls == []
     assert 'value="A" aria-invalid="true" aria-describedby="sf-' in r.text
-    assert 'autofocus' in r.text
+    assert "autofocus" in r.text
     assert '-name-error">Too short.</span>' in r.text
 
 
@@ -111,7 +112,9 @@ def test_missing_required_field(sf: ServerFunctions, client: FlaskClient, page) 
     assert calls == []
 
 
-def test_no_js_post_redirects_303_and_keeps_state_for_one_request(client: FlaskClient, update_name, page) -> None:  # type: ignore[no-untyped-def]
+def test_no_js_post_redirects_303_and_keeps_state_for_one_request(
+    client: FlaskClient, update_name, page
+) -> None:  # type: ignore[no-untyped-def]
     page.append(update_name)
     url = form_action(client.get("/page").text)
     r = client.post(url, data={"name": "Grace", "_sf_next": "/page"})
@@ -126,7 +129,9 @@ def test_no_js_post_redirects_303_and_keeps_state_for_one_request(client: FlaskC
     assert calls == [{"name": "Grace"}]
 
 
-def test_no_js_validation_error_keeps_values_after_redirect(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+def test_no_js_validation_error_keeps_values_after_redirect(
+    sf: ServerFunctions, client: FlaskClient, page
+) -> None:  # type: ignore[no-untyped-def]
     @sf.function(template="name_form.html")
     def set_age(name: str, age: int):  # type: ignore[no-untyped-def]
         calls.append(age)
@@ -146,13 +151,23 @@ def test_permalink_and_unsafe_next(client: FlaskClient, update_name, app: Flask)
     def p() -> str:
         from flask import render_template_string
 
-        return render_template_string("{{ server_form(fn, permalink='/done?x=1') }}", fn=update_name)
+        return render_template_string(
+            "{{ server_form(fn, permalink='/done?x=1') }}", fn=update_name
+        )
 
     html = client.get("/p").text
     assert 'name="_sf_next" value="/done?x=1"' in html
     url = form_action(html)
-    assert client.post(url, data={"name": "a", "_sf_next": "/done?x=1"}).headers["Location"] == "/done?x=1"
-    for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
+    assert (
+        client.post(url, data={"name": "a", "_sf_next": "/done?x=1"}).headers["Location"]
+        == "/done?x=1"
+    )
+    for evil in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ):
         r = client.post(url, data={"name": "a", "_sf_next": evil})
         assert r.status_code == 303
         assert r.headers["Location"] == "/", evil
@@ -161,11 +176,15 @@ def test_permalink_and_unsafe_next(client: FlaskClient, update_name, app: Flask)
 def test_boosted_request_takes_the_page_path(client: FlaskClient, update_name, page) -> None:  # type: ignore[no-untyped-def]
     page.append(update_name)
     url = form_action(client.get("/page").text)
-    r = client.post(url, data={"name": "B", "_sf_next": "/page"}, headers={**HTMX, "HX-Boosted": "true"})
+    r = client.post(
+        url, data={"name": "B", "_sf_next": "/page"}, headers={**HTMX, "HX-Boosted": "true"}
+    )
     assert r.status_code == 303
 
 
-def test_bound_values_reach_the_function_and_cannot_be_overridden(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+def test_bound_values_reach_the_function_and_cannot_be_overridden(
+    sf: ServerFunctions, client: FlaskClient, page
+) -> None:  # type: ignore[no-untyped-def]
     @sf.function(template="name_form.html")
     def rename(note_id: int, name: str):  # type: ignore[no-untyped-def]
         calls.append({"note_id": note_id, "name": name})
@@ -179,7 +198,9 @@ def test_bound_values_reach_the_function_and_cannot_be_overridden(sf: ServerFunc
     assert calls == [{"note_id": 7, "name": "x"}]
 
 
-def test_previous_state_is_passed_and_signed(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+def test_previous_state_is_passed_and_signed(
+    sf: ServerFunctions, client: FlaskClient, page
+) -> None:  # type: ignore[no-untyped-def]
     import re
 
     @sf.function(template="name_form.html", initial_state={"count": 0})
@@ -199,7 +220,9 @@ def test_previous_state_is_passed_and_signed(sf: ServerFunctions, client: FlaskC
     assert r.status_code == 400
 
 
-def test_explicit_schema_with_data_parameter(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+def test_explicit_schema_with_data_parameter(
+    sf: ServerFunctions, client: FlaskClient, page
+) -> None:  # type: ignore[no-untyped-def]
     class S(Schema):
         a = fields.Integer(required=True)
         b = fields.Integer(load_default=5)
@@ -213,7 +236,9 @@ def test_explicit_schema_with_data_parameter(sf: ServerFunctions, client: FlaskC
     assert '{"sum": 7}' in r.text
 
 
-def test_validation_error_raised_inside_function(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+def test_validation_error_raised_inside_function(
+    sf: ServerFunctions, client: FlaskClient, page
+) -> None:  # type: ignore[no-untyped-def]
     @sf.function(template="name_form.html")
     def taken(name: str):  # type: ignore[no-untyped-def]
         raise ValidationError({"name": ["That name is taken."]})
@@ -224,7 +249,9 @@ def test_validation_error_raised_inside_function(sf: ServerFunctions, client: Fl
     assert "That name is taken." in r.text and 'value="ada"' in r.text
 
 
-def test_exception_is_logged_and_shown_safely(sf: ServerFunctions, client: FlaskClient, page, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_exception_is_logged_and_shown_safely(
+    sf: ServerFunctions, client: FlaskClient, page, caplog
+) -> None:  # type: ignore[no-untyped-def]
     @sf.function(template="name_form.html")
     def broken(name: str):  # type: ignore[no-untyped-def]
         raise RuntimeError("database password is hunter2")
@@ -286,7 +313,9 @@ def test_async_function(sf: ServerFunctions, client: FlaskClient, page) -> None:
     assert '{"hello": "async"}' in r.text
 
 
-def test_refresh_renders_other_parts(sf: ServerFunctions, client: FlaskClient, page, app: Flask) -> None:  # type: ignore[no-untyped-def]
+def test_refresh_renders_other_parts(
+    sf: ServerFunctions, client: FlaskClient, page, app: Flask
+) -> None:  # type: ignore[no-untyped-def]
     from jinja2 import DictLoader
 
     app.jinja_loader = DictLoader(  # type: ignore[assignment]
@@ -315,7 +344,9 @@ def test_wrong_methods(client: FlaskClient, update_name, page, method: str) -> N
     [lambda u: u[:-1], lambda u: u[:12], lambda u: u + "x", lambda u: u.replace(".", "!", 1)],
     ids=["last-char", "truncated", "appended", "bad-char"],
 )
-def test_bad_tokens_are_400_with_plain_message(client: FlaskClient, update_name, page, mangle) -> None:  # type: ignore[no-untyped-def]
+def test_bad_tokens_are_400_with_plain_message(
+    client: FlaskClient, update_name, page, mangle
+) -> None:  # type: ignore[no-untyped-def]
     page.append(update_name)
     url = form_action(client.get("/page").text)
     r = client.post(mangle(url), data={"name": "x"}, headers=HTMX)
@@ -396,9 +427,30 @@ def test_file_upload(sf: ServerFunctions, client: FlaskClient, page) -> None:  #
     url = form_action(client.get("/page").text)
     r = client.post(url, data={"name": "a", "doc": (io.BytesIO(b"hello"), "h.txt")}, headers=HTMX)
     assert r.status_code == 200
-    r = client.post(url, data={"name": "b", "doc": (io.BytesIO(b""), "")}, headers=HTMX)  # none chosen
+    r = client.post(
+        url, data={"name": "b", "doc": (io.BytesIO(b""), "")}, headers=HTMX
+    )  # none chosen
     assert r.status_code == 200
     assert calls == [{"name": "a", "doc": b"hello"}, {"name": "b", "doc": None}]
-    r = client.post(url, data={"name": "c", "doc": (io.BytesIO(b"x" * 5000), "big.txt")}, headers=HTMX)
+    r = client.post(
+        url, data={"name": "c", "doc": (io.BytesIO(b"x" * 5000), "big.txt")}, headers=HTMX
+    )
     assert r.status_code == 413
     assert len(calls) == 2
+
+
+def test_idn_host_same_origin_passes(client: FlaskClient, update_name, page) -> None:  # type: ignore[no-untyped-def]
+    page.append(update_name)
+    url = form_action(client.get("/page", headers={"Host": "xn--bcher-kva.example"}).text)
+    r = client.post(
+        url,
+        data={"name": "x"},
+        headers={**HTMX, "Host": "xn--bcher-kva.example", "Origin": "http://xn--bcher-kva.example"},
+    )
+    assert r.status_code == 200
+
+
+def test_no_vary_cookie_without_a_session(client: FlaskClient, update_name, page) -> None:  # type: ignore[no-untyped-def]
+    page.append(update_name)
+    r = client.get("/page")
+    assert "Cookie" not in r.headers.get("Vary", "")
