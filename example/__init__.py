@@ -11,7 +11,7 @@ import typing as t
 from flask import Flask, Response, render_template, send_from_directory
 from werkzeug.exceptions import HTTPException
 
-from . import db
+from . import admin, db
 from .actions import sf
 
 #: Development only: set FLASK_SECRET_KEY in the environment, or SECRET_KEY in
@@ -38,6 +38,7 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
+    app.register_blueprint(admin.bp)
     sf.init_app(app)
 
     @app.get("/")

@@ -105,15 +105,3 @@ def toggle_admin() -> dict[str, t.Any]:
     """Demo only: become (or stop being) the admin, to try the guarded function."""
     session["admin"] = not session.get("admin")
     return {"admin": session["admin"]}
-
-
-@sf.function(
-    template="partials/clear_notes.html",
-    require=is_admin,
-    refresh=NOTES_LIST,
-    trigger="notes-changed",
-)
-def clear_notes() -> dict[str, t.Any]:
-    """Admin only: delete every note. Refused with 403 for everyone else."""
-    _maybe_slow()
-    return {"cleared": db.clear_notes()}

@@ -91,3 +91,18 @@ def test_init_db_command(example_app: Flask, example_client: FlaskClient) -> Non
     result = example_app.test_cli_runner().invoke(args=["init-db"])
     assert "Initialized the database" in result.output
     assert count_notes(example_app) == 0
+
+
+def test_admin_group(example_app: Flask, example_client: FlaskClient) -> None:
+    forms = actions(example_client.get("/").text)
+    toggle_url, clear_url = forms[-2:]
+    assert clear_url.startswith("/admin/_sf/") and toggle_url.startswith("/_sf/")
+    add_url = forms[1]
+    example_client.post(add_url, data={"text": "keep me"}, headers=HTMX)
+    r = example_client.post(clear_url, headers=HTMX)
+    assert r.status_code == 403 and "You are not allowed to do this." in r.text
+    assert count_notes(example_app) == 1
+    example_client.post(toggle_url, headers=HTMX)
+    r = example_client.post(clear_url, headers=HTMX)
+    assert r.status_code == 200 and "Deleted 1 note." in r.text
+    assert count_notes(example_app) == 0
