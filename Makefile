@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test coverage lint bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+coverage: $(BIN)/.installed
+	$(BIN)/python -m coverage run -m pytest
+	$(BIN)/python -m coverage report
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

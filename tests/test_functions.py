@@ -97,3 +97,22 @@ def test_missing_template_is_a_clear_error(sf: ServerFunctions) -> None:
 
     with pytest.raises(RuntimeError, match="has no template"):
         no_template.reference.partial  # noqa: B018
+
+
+def test_form_state_helpers(sf: ServerFunctions) -> None:
+    from flask_server_functions import FormState
+
+    @sf.function
+    def pick(note_id: int, colours: list[str]):  # type: ignore[no-untyped-def]
+        ...
+
+    ok = FormState(pick.bind(note_id=4), {"done": True})
+    assert ok.ok and ok.bound == {"note_id": 4} and ok.values_of("colours") == []
+    bad = FormState(
+        pick.reference,
+        None,
+        values={"colours": ["red", "blue"]},
+        errors={"colours": ["Pick one."], "_form": ["Nope."]},
+    )
+    assert not bad.ok and bad.values_of("colours") == ["red", "blue"]
+    assert bad.form_errors == ["Nope."] and bad.first_invalid == "colours"

@@ -187,3 +187,21 @@ def test_redis_store_shared_by_two_apps(redis_url: str) -> None:
     b = app_b.test_client().post(url, data={"name": "rent", "_sf_once": once}, headers=HTMX)
     assert runs == ["rent"]
     assert '{"paid": "rent"}' in a.text and '{"paid": "rent"}' in b.text
+
+
+def test_replay_while_the_first_call_still_runs_is_409(app: Flask, order) -> None:  # type: ignore[no-untyped-def]
+    app.config["SERVER_FUNCTIONS_IDEMPOTENCY_WAIT"] = 0.05
+    url, once = render_form(app, order)
+    results: list[int] = []
+
+    def submit() -> None:
+        r = app.test_client().post(url, data={"name": "slow", "_sf_once": once}, headers=HTMX)
+        results.append(r.status_code)
+
+    first = threading.Thread(target=submit)
+    first.start()
+    time.sleep(0.1)
+    second = app.test_client().post(url, data={"name": "slow", "_sf_once": once}, headers=HTMX)
+    first.join(timeout=10)
+    assert second.status_code == 409 and "already being submitted" in second.text
+    assert results == [200] and runs == ["slow"]

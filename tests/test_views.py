@@ -454,3 +454,31 @@ def test_no_vary_cookie_without_a_session(client: FlaskClient, update_name, page
     page.append(update_name)
     r = client.get("/page")
     assert "Cookie" not in r.headers.get("Vary", "")
+
+
+def test_list_field_from_a_form(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+    @sf.function(template="name_form.html")
+    def tag(tags: list[int]):  # type: ignore[no-untyped-def]
+        return {"tags": tags}
+
+    page.append(tag)
+    url = form_action(client.get("/page").text)
+    r = client.post(url, data={"tags": ["3", "1"]}, headers=HTMX)
+    assert '{"tags": [3, 1]}' in r.text
+
+
+def test_json_redirect_and_plain_response(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
+    from flask import Response
+
+    @sf.function(template="name_form.html")
+    def go(name: str):  # type: ignore[no-untyped-def]
+        if name == "csv":
+            return Response("a,b\n", mimetype="text/csv")
+        return redirect("/next")
+
+    page.append(go)
+    url = form_action(client.get("/page").text)
+    r = client.post(url, json={"name": "x"}, headers={"Accept": "application/json"})
+    assert r.get_json() == {"redirect": "/next"}
+    r = client.post(url, data={"name": "csv"}, headers=HTMX)
+    assert r.status_code == 200 and r.mimetype == "text/csv" and r.text == "a,b\n"
