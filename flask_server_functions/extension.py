@@ -76,9 +76,14 @@ class AppState:
                 " SERVER_FUNCTIONS_HTMX = 'external'."
             )
         self._codec: ReferenceCodec | None = None
-        #: Where idempotent calls keep their outcomes.
-        self.idempotency_store: Store = (
-            app.config["SERVER_FUNCTIONS_IDEMPOTENCY_STORE"] or MemoryStore()
+        self._memory_store = MemoryStore()
+
+    @property
+    def idempotency_store(self) -> Store:
+        """Where idempotent calls keep their outcomes: the configured store (read at
+        each call, so it may be set after ``init_app``), else this app's memory store."""
+        return t.cast(
+            Store, self.config["SERVER_FUNCTIONS_IDEMPOTENCY_STORE"] or self._memory_store
         )
 
     @property

@@ -107,6 +107,15 @@ class ServerFunction(t.Generic[F]):
             if field.load_only or field.metadata.get("sensitive") or "password" in name
             for key in {name, field.data_key or name}
         )
+        #: Fields the call cannot do without (their parameter has no default) although
+        #: the schema may not require them: loaded name -> (input name, message).
+        self.needed_fields: dict[str, tuple[str, str]] = {
+            field.attribute or name: (field.data_key or name, field.error_messages["required"])
+            for name, field in self.schema.load_fields.items()
+            if not self.takes_data
+            and (field.attribute or name) in parameters
+            and parameters[field.attribute or name].default is inspect.Parameter.empty
+        }
         #: Fields that take uploaded files (the form is sent as multipart).
         self.file_fields = frozenset(
             name for name, field in self.schema.fields.items() if isinstance(field, File)
@@ -257,12 +266,21 @@ class Registry:
         self.by_name: dict[str, ServerFunction[t.Any]] = {}
 
     def add(self, function: ServerFunction[t.Any]) -> None:
-        other = self.by_name.get(function.name) or self.by_id.get(function.id)
+        other = self.by_name.get(function.name)
         if other is not None and other.func is not function.func:
             raise ValueError(
                 f"a server function named {function.name!r} is already registered"
                 f" ({other.func.__module__}.{other.func.__qualname__}); pass name=... to"
                 " register this one under another name."
+            )
+        # One id per place of definition: a second registration would take over the
+        # first one's tokens (and its guards, template and limits).
+        other = self.by_id.get(function.id)
+        if other is not None and other.name != function.name:
+            raise ValueError(
+                f"{function.func.__module__}.{function.func.__qualname__} is already"
+                f" registered as a server function named {other.name!r}; a function"
+                " (or another defined at the same place) can be registered only once."
             )
         self.by_id[function.id] = function
         self.by_name[function.name] = function

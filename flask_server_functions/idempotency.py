@@ -10,7 +10,9 @@ function again.
 
 The store is pluggable (``SERVER_FUNCTIONS_IDEMPOTENCY_STORE``): :class:`MemoryStore`
 (the default: one process, for development and tests) or :class:`RedisStore` (shared
-by every worker and host). Any object with the three methods of :class:`Store` works.
+by every worker and host). Any object with the four methods of :class:`Store` works.
+The stores here encode outcomes with ``flask.json`` (the app's JSON provider: dates,
+decimals and UUIDs too).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import json
 import threading
 import time
 import typing as t
+
+from flask import json as flask_json
 
 from .state import ONCE_FIELD as ONCE_FIELD
 
@@ -66,7 +70,7 @@ class MemoryStore:
 
     def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
         with self._lock:
-            self._data[key] = (time.monotonic() + ttl, json.dumps(outcome))
+            self._data[key] = (time.monotonic() + ttl, flask_json.dumps(outcome))
 
     def get(self, key: str) -> dict[str, t.Any] | None:
         with self._lock:
@@ -95,7 +99,7 @@ class RedisStore:
         return bool(self.client.set(self.prefix + key, b"", nx=True, ex=ttl))
 
     def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
-        self.client.set(self.prefix + key, json.dumps(outcome), ex=ttl)
+        self.client.set(self.prefix + key, flask_json.dumps(outcome), ex=ttl)
 
     def get(self, key: str) -> dict[str, t.Any] | None:
         value = self.client.get(self.prefix + key)

@@ -29,7 +29,10 @@ MISSING_ORIGIN_POLICIES = ("allow", "deny")
 
 
 def _origin_of(url: str) -> str | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[": an unparseable host is no origin
+        return None
     if not parts.scheme or not parts.netloc:
         return None
     return f"{parts.scheme}://{parts.netloc}".lower()

@@ -32,6 +32,7 @@ import typing as t
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import json as flask_json
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from .errors import ExpiredReference, InvalidReference
@@ -181,8 +182,10 @@ class ReferenceCodec:
 
     def dumps_state(self, state: t.Any, key: str) -> str:
         """Sign a previous state for the form ``key`` (:attr:`Reference.key`), so the
-        client can neither change it nor hand it to another form."""
-        return self._state_signer.sign(_b64encode(_dumps([key, state]))).decode()
+        client can neither change it nor hand it to another form. Encoded with
+        ``flask.json``, as the session that keeps it without JavaScript (dates, decimals)."""
+        payload = flask_json.dumps([key, state]).encode()
+        return self._state_signer.sign(_b64encode(payload)).decode()
 
     def loads_state(self, value: str, key: str) -> t.Any:
         try:

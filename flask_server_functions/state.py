@@ -134,12 +134,26 @@ def keep(form: FormState) -> None:
     session[SESSION_KEY] = form.to_kept()
 
 
+#: What the extension keeps in ``g`` for one request (kept state, the form's page,
+#: the template context, endpoint URLs).
+_PER_REQUEST = (
+    "_server_functions_kept",
+    "server_functions_page",
+    "_server_functions_context",
+    "_server_functions_urls",
+)
+
+
 def take_kept() -> None:
     """Move the kept state out of the session into this request (called before each request).
 
     Requests without a session cookie cannot have any: leave the session untouched
-    (reading it would add ``Vary: Cookie`` to every response).
+    (reading it would add ``Vary: Cookie`` to every response). What an earlier request
+    left in ``g`` is cleared first: one ``g`` outlives many requests when they run
+    inside an app context pushed around them (``with app.app_context():`` in tests).
     """
+    for name in _PER_REQUEST:
+        g.pop(name, None)
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return
     if SESSION_KEY in session:

@@ -26,6 +26,7 @@ import dataclasses
 import typing as t
 
 import pytest
+from flask import request
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -83,13 +84,16 @@ def call_function(
     :param js: an htmx request (``True``) or a plain form POST (``False``).
     :param page: the page the form is on (where a no-JS call lands).
     :param previous_state: the state the form carries, for functions taking ``state``.
-    :param headers: extra request headers.
+    :param headers: extra request headers. ``Origin`` is the app's own, as a
+        browser sends it on every POST (so ``SERVER_FUNCTIONS_MISSING_ORIGIN =
+        "deny"`` lets it through); pass another to test a cross-origin call.
     :param follow_redirects: without JS, GET the 303's target like a browser.
     """
     app = client.application
     with app.test_request_context(page):
         ref = as_reference(target)
         url = app_state(app).url_for(ref)
+        origin = request.host_url.rstrip("/")
         body: dict[str, t.Any] = {NEXT_FIELD: page, **(data or {})}
         if ref.function.state_parameter:
             state = ref.function.initial_state if previous_state is None else previous_state
@@ -100,7 +104,7 @@ def call_function(
     def receiver(sender: t.Any, **extra: t.Any) -> None:
         calls.append(extra)
 
-    request_headers = {**({HX_REQUEST: "true"} if js else {}), **(headers or {})}
+    request_headers = {"Origin": origin, **({HX_REQUEST: "true"} if js else {}), **(headers or {})}
     with function_called.connected_to(receiver, app):
         response = client.post(url, data=body, headers=request_headers)
     page_response = response

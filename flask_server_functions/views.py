@@ -134,27 +134,43 @@ def _error_response(
     details = htmx.HtmxDetails.from_request(request)
     if not details.wants_fragment and not isinstance(error, (ExpiredReference, UnknownFunction)):
         raise error
-    values, next_url = _submitted(state)
+    form_data, next_url = _submitted(state, ref.function.max_body if ref else None)
     if ref is None:
         if details.wants_fragment:
             fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
             return fragment, error.code, {htmx.HX_RESWAP: "beforeend"}
         flash(message, "error")
         return redirect(next_url, code=303)
-    form = FormState(ref, ref.function.initial_state, values=values, errors={"_form": [message]})
+    form = FormState(
+        ref,
+        _previous_state(state, ref, form_data),
+        values=_values(form_data),
+        errors={"_form": [message]},
+    )
     if details.wants_fragment:
         return render_form_body(form, next_url), error.code
     keep(form)
     return redirect(next_url, code=303)
 
 
-def _submitted(state: AppState) -> tuple[dict[str, list[t.Any]], str]:
-    """The submitted values and permalink, if the body can be read at all."""
+def _submitted(state: AppState, max_body: int | None = None) -> tuple[MultiDict[str, t.Any], str]:
+    """The submitted fields and permalink, if the body can be read at all (within the
+    function's own ``max_body``, as the call itself)."""
     try:
-        form_data = read_input(state.config)
+        form_data = read_input(state.config, max_body=max_body)
     except HTTPException:
-        return {}, safe_next_url(None)
-    return _values(form_data), safe_next_url(form_data.get(NEXT_FIELD))
+        return MultiDict(), safe_next_url(None)
+    return form_data, safe_next_url(form_data.get(NEXT_FIELD))
+
+
+def _previous_state(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -> t.Any:
+    """The state the refused form carried, if it is intact; else the initial state."""
+    if ref.function.state_parameter and STATE_FIELD in form_data:
+        try:
+            return state.codec.loads_state(form_data[STATE_FIELD], ref.key)
+        except HTTPException:
+            pass
+    return ref.function.initial_state
 
 
 def _check_guards(state: AppState, function: ServerFunction[t.Any]) -> None:
@@ -163,7 +179,7 @@ def _check_guards(state: AppState, function: ServerFunction[t.Any]) -> None:
             login_view = state.config["SERVER_FUNCTIONS_LOGIN_VIEW"]
             details = htmx.HtmxDetails.from_request(request)
             if login_view and not details.wants_fragment and not _wants_json():
-                next_url = _submitted(state)[1]
+                next_url = _submitted(state, function.max_body)[1]
                 abort(redirect(url_for(login_view, next=next_url), code=303))
             raise Forbidden("You are not allowed to do this.")
 
@@ -241,6 +257,11 @@ def run(
     else:
         kwargs.update(loaded)
     kwargs.update(ref.bound)
+    missing = {
+        key: [msg] for name, (key, msg) in function.needed_fields.items() if name not in kwargs
+    }
+    if missing:  # a field the schema lets be left out, which the function needs
+        return FormState(ref, previous, values=_values(form_data), errors=missing), 422, None
     if function.state_parameter:
         kwargs[function.state_parameter] = previous
 
@@ -344,21 +365,26 @@ def _redirect_response(response: Response) -> ResponseReturnValue:
 def safe_next_url(value: str | None) -> str:
     """The permalink a no-JS submission lands on: a path on this site, never elsewhere
     (and nothing that could split a header)."""
-    if (
-        value
-        and value.startswith("/")
-        and not value.startswith(("//", "/\\"))
-        and not _CONTROL_CHARS.search(value)
-    ):
-        parts = urlsplit(value)
-        if not parts.scheme and not parts.netloc:
-            return value
+    if value and _is_local_path(value):
+        return value
     referrer = request.referrer
     if referrer and not _CONTROL_CHARS.search(referrer):
-        parts = urlsplit(referrer)
+        try:
+            parts = urlsplit(referrer)
+        except ValueError:  # an unparseable host ("http://["): not this site
+            return "/"
         if parts.netloc == request.host:
-            return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            if _is_local_path(path):  # not "//evil.example" from http://host//evil.example
+                return path
     return "/"
+
+
+def _is_local_path(value: str) -> bool:
+    if not value.startswith("/") or value.startswith(("//", "/\\")) or _CONTROL_CHARS.search(value):
+        return False
+    parts = urlsplit(value)
+    return not parts.scheme and not parts.netloc
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
