@@ -196,7 +196,7 @@ class ServerFunctions:
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")
         app.add_template_global(server_functions_scripts, "server_functions_scripts")
-        app.add_template_global(self.registry, "server_functions")
+        app.add_template_global(self.registry.names, "server_functions")
         app.cli.add_command(cli)
 
     @t.overload

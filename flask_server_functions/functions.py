@@ -300,8 +300,35 @@ class Registry:
         except KeyError as e:
             raise AttributeError(str(e)) from None
 
+    @property
+    def names(self) -> FunctionNames:
+        """The functions by name and nothing else: the ``server_functions`` Jinja global."""
+        return FunctionNames(self)
+
     def __iter__(self) -> t.Iterator[ServerFunction[t.Any]]:
         return iter(self.by_name.values())
 
     def __len__(self) -> int:
         return len(self.by_name)
+
+
+class FunctionNames:
+    """``server_functions.NAME`` in templates: registered functions by name, with no
+    attributes of its own that a function's name could collide with."""
+
+    __slots__ = ("_registry",)
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def __getattr__(self, name: str) -> ServerFunction[t.Any]:
+        try:
+            return self._registry[name]
+        except KeyError as e:
+            raise AttributeError(str(e)) from None
+
+    def __getitem__(self, name: str) -> ServerFunction[t.Any]:
+        return self._registry[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._registry.by_name

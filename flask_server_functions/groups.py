@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Blueprint
+from flask import Blueprint, current_app
+from flask.blueprints import BlueprintSetupState
 
 from .functions import F, Guard, ServerFunction, _as_tuple
 
 if t.TYPE_CHECKING:
     from .extension import ServerFunctions
+
+#: Where each app keeps the full endpoint names of its groups.
+_ENDPOINTS_KEY = "server_functions_groups"
 
 
 class Group:
@@ -48,13 +52,23 @@ class Group:
             blueprint.add_url_rule(
                 f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]
             )
+            blueprint.record(self._registered)
+
+    def _registered(self, setup: BlueprintSetupState) -> None:
+        # The endpoint's full name is known only now: a nested blueprint's endpoints
+        # are "parent.child.server_function", and name= may rename it.
+        name = f"{setup.name_prefix}.{setup.name}".lstrip(".")
+        endpoints = setup.app.extensions.setdefault(_ENDPOINTS_KEY, {})
+        endpoints.setdefault(self, f"{name}.server_function")
 
     @property
     def endpoint(self) -> str:
-        """Where the group's forms post: its blueprint's endpoint, or the app's."""
+        """Where the group's forms post: its blueprint's endpoint (as registered on the
+        current app), or the app's."""
         if self.blueprint is None:
             return "server_functions.call"
-        return f"{self.blueprint.name}.server_function"
+        endpoints = current_app.extensions.get(_ENDPOINTS_KEY, {})
+        return t.cast(str, endpoints.get(self, f"{self.blueprint.name}.server_function"))
 
     def function(
         self, func: F | None = None, /, **options: t.Any

@@ -21,6 +21,8 @@ SESSION_KEY = "_server_functions_kept"
 # Hidden fields the form macro renders; never form input to a function.
 NEXT_FIELD = "_sf_next"
 STATE_FIELD = "_sf_state"
+#: The reference option holding a form's own id (``server_form(id=...)``).
+FORM_ID_OPTION = "form_id"
 #: Flask-WTF's CSRF field, rendered when the app uses ``CSRFProtect``.
 CSRF_FIELD = "csrf_token"
 #: The one-time submission key of idempotent functions.
@@ -55,7 +57,7 @@ class FormState:
             k: v for k, v in (values or {}).items() if not is_sensitive(k)
         }
         self.errors: dict[str, list[str]] = dict(errors or {})
-        self.id = form_id or f"sf-{ref.key}"
+        self.id = form_id or ref.options.get(FORM_ID_OPTION) or f"sf-{ref.key}"
 
     @property
     def bound(self) -> dict[str, t.Any]:

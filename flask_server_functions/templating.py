@@ -18,7 +18,15 @@ from markupsafe import Markup, escape
 from . import __version__, htmx
 from .extension import app_state
 from .functions import Reference, ServerFunction
-from .state import CSRF_FIELD, NEXT_FIELD, ONCE_FIELD, STATE_FIELD, FormState, kept_for
+from .state import (
+    CSRF_FIELD,
+    FORM_ID_OPTION,
+    NEXT_FIELD,
+    ONCE_FIELD,
+    STATE_FIELD,
+    FormState,
+    kept_for,
+)
 
 _MISSING: t.Any = object()
 
@@ -93,7 +101,11 @@ def render_form_body(form: FormState, next_url: str) -> str:
     csrf_token = current_app.jinja_env.globals.get("csrf_token")  # Flask-WTF's CSRFProtect
     if csrf_token is not None:
         parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
-    if function.state_parameter:
+    # The state travels with the form when the function takes it, or when this form
+    # started from its own initial state (so an error re-renders from it, too).
+    if function.state_parameter or (
+        form.state is not None and form.state != function.initial_state
+    ):
         signed = app_state().codec.dumps_state(form.state, form.ref.key)
         parts.append(f'<input type="hidden" name="{STATE_FIELD}" value="{signed}">')
     if function.idempotent:
@@ -159,11 +171,12 @@ def server_form(
     :param attrs: any other attributes for the ``<form>``.
     """
     ref = as_reference(target)
-    if template is not None:
-        ref = ref.using(template)
+    if template is not None or id is not None:
+        # Sealed in the token, so the htmx answer renders the same ids.
+        ref = ref.using(template, **({FORM_ID_OPTION: id} if id is not None else {}))
     ref.partial  # noqa: B018 - fail early with a clear message if there is none
     state = app_state()
-    form = form_state(ref, initial_state=initial_state, form_id=id)
+    form = form_state(ref, initial_state=initial_state)
     action = escape(state.url_for(ref))
     if enctype is None and ref.function.file_fields:
         enctype = "multipart/form-data"

@@ -11,6 +11,7 @@ One request, three answers (see docs/design.md):
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import secrets
@@ -63,7 +64,7 @@ def call(token: str) -> ResponseReturnValue:
         next_url = safe_next_url(form_data.get(NEXT_FIELD))
         g.server_functions_page = next_url
         previous = function.initial_state
-        if function.state_parameter and STATE_FIELD in form_data:
+        if STATE_FIELD in form_data:
             previous = state.codec.loads_state(form_data[STATE_FIELD], ref.key)
 
         once = _once_key(function, ref, form_data)
@@ -165,7 +166,7 @@ def _submitted(state: AppState, max_body: int | None = None) -> tuple[MultiDict[
 
 def _previous_state(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -> t.Any:
     """The state the refused form carried, if it is intact; else the initial state."""
-    if ref.function.state_parameter and STATE_FIELD in form_data:
+    if STATE_FIELD in form_data:
         try:
             return state.codec.loads_state(form_data[STATE_FIELD], ref.key)
         except HTTPException:
@@ -187,11 +188,24 @@ def _check_guards(state: AppState, function: ServerFunction[t.Any]) -> None:
 def _once_key(
     function: ServerFunction[t.Any], ref: Reference, form_data: MultiDict[str, t.Any]
 ) -> str | None:
-    """The submission key of an idempotent call (hidden field or header), if any."""
+    """The submission key of an idempotent call, if any.
+
+    A form's hidden key is random and only on that user's page. A key from the
+    ``Idempotency-Key`` header is chosen by the client, so it is scoped to the
+    client's credentials (its cookies and ``Authorization``); without any, it is
+    not honoured, since one client could not be told from another.
+    """
     if not function.idempotent:
         return None
-    once = form_data.get(ONCE_FIELD) or request.headers.get(IDEMPOTENCY_HEADER)
-    if not once or not isinstance(once, str) or len(once) > 200:
+    once = form_data.get(ONCE_FIELD)
+    if once is None:
+        header = request.headers.get(IDEMPOTENCY_HEADER)
+        credentials = request.headers.get("Cookie", "") + request.headers.get("Authorization", "")
+        if not header or not credentials:
+            return None
+        scope = hashlib.sha256(credentials.encode()).hexdigest()[:16]
+        once = f"{scope}:{header}"
+    if not isinstance(once, str) or len(once) > 300:
         return None
     return f"{ref.key}:{once}"
 

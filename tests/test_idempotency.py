@@ -80,11 +80,19 @@ def test_new_key_runs_again(app: Flask, client: FlaskClient, order) -> None:  # 
 
 def test_idempotency_key_header_for_json_calls(app: Flask, client: FlaskClient, order) -> None:  # type: ignore[no-untyped-def]
     url, _ = render_form(app, order)
-    headers = {"Accept": "application/json", "Idempotency-Key": "k-123"}
+    headers = {
+        "Accept": "application/json",
+        "Idempotency-Key": "k-123",
+        "Authorization": "Bearer a",
+    }
     a = client.post(url, json={"name": "x"}, headers=headers).get_json()
     b = client.post(url, json={"name": "x"}, headers=headers).get_json()
     assert a == b == {"state": {"order": 1}, "errors": None}
     assert runs == ["x"]
+    # another client (other credentials) with the same key: its own call
+    other = {**headers, "Authorization": "Bearer b"}
+    assert client.post(url, json={"name": "y"}, headers=other).get_json()["state"] == {"order": 2}
+    assert runs == ["x", "y"]
 
 
 def test_refused_call_releases_the_key(app: Flask, client: FlaskClient, order) -> None:  # type: ignore[no-untyped-def]

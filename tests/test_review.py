@@ -294,11 +294,6 @@ def test_long_input_without_js_fits_in_the_session_cookie(
     assert len(response.headers["Set-Cookie"]) <= 4093
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Group.endpoint is '<blueprint.name>.server_function'; a nested blueprint's"
-    " endpoint is 'parent.child.server_function': url_for fails (500), posts are 404",
-)
 def test_group_on_a_nested_blueprint(app: Flask, client: FlaskClient, sf: ServerFunctions) -> None:
     parent = Blueprint("parent", __name__, url_prefix="/p")
     child = Blueprint("child", __name__, url_prefix="/c")
@@ -319,11 +314,6 @@ def test_group_on_a_nested_blueprint(app: Flask, client: FlaskClient, sf: Server
     assert client.post(action, data={"name": "x"}, headers=HTMX).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server_form(id=...) is not known to the htmx answer: after a swap the fields'"
-    " ids are derived from the reference, so two forms of one reference share ids",
-)
 def test_custom_form_id_survives_an_htmx_swap(app: Flask, client: FlaskClient, echo) -> None:  # type: ignore[no-untyped-def]
     @app.get("/two")
     def page() -> str:
@@ -338,11 +328,6 @@ def test_custom_form_id_survives_an_htmx_swap(app: Flask, client: FlaskClient, e
     assert 'id="top-name"' in response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Idempotency-Key is not scoped to a client: another client that sends the same"
-    " key gets the first client's state and (non-sensitive) values, and nothing runs",
-)
 def test_idempotency_key_header_is_not_shared_between_clients(
     app: Flask, sf: ServerFunctions
 ) -> None:
@@ -361,12 +346,6 @@ def test_idempotency_key_header_is_not_shared_between_clients(
     assert response.json["state"] == {"paid_by": "Mallory"}  # type: ignore[index]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="the Jinja global `server_functions` is the Registry: its own attributes (add,"
-    " by_id, by_name) shadow functions of those names",
-)
 def test_function_named_add_is_reachable_from_templates(app: Flask, sf: ServerFunctions) -> None:
     @sf.function
     def add(a: int, b: int) -> int:
@@ -376,11 +355,6 @@ def test_function_named_add_is_reachable_from_templates(app: Flask, sf: ServerFu
         assert render_template_string("{{ server_function_url(server_functions.add) }}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a form's own initial_state only reaches the server for functions that take"
-    " `state`; after invalid input the partial gets the function's initial_state",
-)
 def test_form_initial_state_survives_invalid_input(
     app: Flask, client: FlaskClient, sf: ServerFunctions
 ) -> None:
@@ -397,6 +371,9 @@ def test_form_initial_state_survives_invalid_input(
 
     html = client.get("/note").text
     assert 'value="old text"' in html
-    # the user clears nothing, only an unrelated field is invalid
-    response = client.post(form_action(html), data={"n": "x"}, headers=HTMX)
+    # the user clears nothing, only an unrelated field is invalid; the browser sends
+    # the form's hidden fields, the signed state among them
+    hidden = dict(re.findall(r'type="hidden" name="(_sf_\w+)" value="([^"]*)"', html))
+    assert "_sf_state" in hidden
+    response = client.post(form_action(html), data={"n": "x", **hidden}, headers=HTMX)
     assert response.status_code == 422 and 'value="old text"' in response.text
