@@ -48,6 +48,9 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_IDEMPOTENCY_STORE": None,
     "SERVER_FUNCTIONS_IDEMPOTENCY_TTL": 24 * 3600,
     "SERVER_FUNCTIONS_IDEMPOTENCY_WAIT": 10.0,
+    # Where no-JS state too large for the session cookie (long typed text) is kept for
+    # the redirect; None: the idempotency store. Share it (Redis) across workers.
+    "SERVER_FUNCTIONS_KEPT_STORE": None,
 }
 
 _STATIC_FOLDER = os.path.join(os.path.dirname(__file__), "static")
@@ -85,6 +88,12 @@ class AppState:
         return t.cast(
             Store, self.config["SERVER_FUNCTIONS_IDEMPOTENCY_STORE"] or self._memory_store
         )
+
+    @property
+    def kept_store(self) -> Store:
+        """Where no-JS state too large for the session cookie is kept for one request:
+        ``SERVER_FUNCTIONS_KEPT_STORE``, else the idempotency store."""
+        return t.cast(Store, self.config["SERVER_FUNCTIONS_KEPT_STORE"] or self.idempotency_store)
 
     @property
     def registry(self) -> Registry:

@@ -8,9 +8,10 @@ request (like ``flash``), so any worker can serve the page after the 303.
 
 from __future__ import annotations
 
+import secrets
 import typing as t
 
-from flask import current_app, g, request, session
+from flask import current_app, g, json, request, session
 from markupsafe import Markup, escape
 
 from .functions import Reference
@@ -131,9 +132,28 @@ class FormState:
         }
 
 
+#: Kept data larger than this (serialised, in bytes) goes to the server-side store,
+#: with only a ticket in the session: browsers drop cookies over about 4 KB, and the
+#: typed input with them.
+KEPT_COOKIE_LIMIT = 2048
+#: Seconds a ticket's data stays in the store.
+KEPT_TTL = 600
+
+
+def _kept_store() -> t.Any:
+    return current_app.extensions["server_functions"].kept_store
+
+
 def keep(form: FormState) -> None:
-    """Keep ``form``'s state in the session for the next request only."""
-    session[SESSION_KEY] = form.to_kept()
+    """Keep ``form``'s state for the next request only: in the session, or, when it is
+    too large for a cookie (a long text typed without JavaScript), in the store
+    (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session."""
+    data = form.to_kept()
+    if len(json.dumps(data)) > KEPT_COOKIE_LIMIT:
+        ticket = secrets.token_urlsafe(16)
+        _kept_store().save(f"kept:{ticket}", data, KEPT_TTL)
+        data = {"key": data["key"], "ticket": ticket}
+    session[SESSION_KEY] = data
 
 
 #: What the extension keeps in ``g`` for one request (kept state, the form's page,
@@ -159,7 +179,13 @@ def take_kept() -> None:
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return
     if SESSION_KEY in session:
-        g._server_functions_kept = session.pop(SESSION_KEY)
+        kept = session.pop(SESSION_KEY)
+        ticket = kept.get("ticket") if isinstance(kept, dict) else None
+        if ticket is not None:
+            store = _kept_store()
+            kept = store.get(f"kept:{ticket}")  # None if another process's memory has it
+            store.release(f"kept:{ticket}")
+        g._server_functions_kept = kept
 
 
 def kept_for(ref: Reference) -> dict[str, t.Any] | None:
