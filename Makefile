@@ -17,6 +17,7 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 coverage: $(BIN)/.installed
@@ -26,6 +27,7 @@ coverage: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks

@@ -205,7 +205,7 @@ class ServerFunctions:
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")
         app.add_template_global(server_functions_scripts, "server_functions_scripts")
-        app.add_template_global(self.registry.names, "server_functions")
+        app.jinja_env.globals["server_functions"] = self.registry.names
         app.cli.add_command(cli)
 
     @t.overload
@@ -227,7 +227,7 @@ class ServerFunctions:
         group: Group | None = None,
     ) -> t.Callable[[F], ServerFunction[F]]: ...
 
-    def function(
+    def function(  # type: ignore[misc]  # the options are spelled out in the overload
         self, func: F | None = None, /, **options: t.Any
     ) -> ServerFunction[F] | t.Callable[[F], ServerFunction[F]]:
         """Register a server function (React's ``"use server"``).

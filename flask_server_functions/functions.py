@@ -110,7 +110,7 @@ class ServerFunction(t.Generic[F]):
         #: Fields the call cannot do without (their parameter has no default) although
         #: the schema may not require them: loaded name -> (input name, message).
         self.needed_fields: dict[str, tuple[str, str]] = {
-            field.attribute or name: (field.data_key or name, field.error_messages["required"])
+            field.attribute or name: (field.data_key or name, str(field.error_messages["required"]))
             for name, field in self.schema.load_fields.items()
             if not self.takes_data
             and (field.attribute or name) in parameters

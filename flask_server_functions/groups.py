@@ -70,11 +70,20 @@ class Group:
         endpoints = current_app.extensions.get(_ENDPOINTS_KEY, {})
         return t.cast(str, endpoints.get(self, f"{self.blueprint.name}.server_function"))
 
+    @t.overload
+    def function(self, func: F, /) -> ServerFunction[F]: ...
+
+    @t.overload
+    def function(self, /, **options: t.Any) -> t.Callable[[F], ServerFunction[F]]: ...
+
     def function(
         self, func: F | None = None, /, **options: t.Any
     ) -> ServerFunction[F] | t.Callable[[F], ServerFunction[F]]:
         """Register a function in this group; options as :meth:`ServerFunctions.function`."""
-        return self.extension.function(func, group=self, **options)  # type: ignore[arg-type]
+        decorator: t.Callable[[F], ServerFunction[F]] = self.extension.function(
+            group=self, **options
+        )
+        return decorator(func) if func is not None else decorator
 
     def __repr__(self) -> str:
         return f"<Group {self.name!r}>"

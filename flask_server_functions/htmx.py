@@ -15,6 +15,7 @@ import typing as t
 
 from flask import Request
 from markupsafe import escape
+from werkzeug.datastructures import Headers
 
 #: The htmx release vendored in ``static/vendor/htmx`` (see its README.md).
 HTMX_VERSION = "4.0.1"
@@ -144,7 +145,7 @@ DIALECTS: dict[str, Dialect] = {"4": HTMX4, "2": HTMX2}
 class HtmxDetails:
     """What htmx said about a request, one property per header (like django-htmx)."""
 
-    headers: t.Mapping[str, str]
+    headers: Headers | t.Mapping[str, str]
 
     @classmethod
     def from_request(cls, request: Request) -> HtmxDetails:

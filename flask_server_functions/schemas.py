@@ -34,7 +34,7 @@ from werkzeug.datastructures import FileStorage
 STATE_PARAMETERS = ("state", "prev_state", "previous_state")
 
 
-class File(fields.Field):
+class File(fields.Field[FileStorage]):
     """An uploaded file (Werkzeug's ``FileStorage``), with optional limits.
 
     An empty file input (no file chosen) counts as missing.
@@ -81,7 +81,7 @@ class File(fields.Field):
         return value
 
 
-_SIMPLE: dict[type, type[fields.Field]] = {
+_SIMPLE: dict[type, type[fields.Field[t.Any]]] = {
     str: fields.String,
     int: fields.Integer,
     float: fields.Float,
@@ -113,7 +113,7 @@ def _unwrap_optional(hint: t.Any) -> tuple[t.Any, bool]:
     return hint, False
 
 
-def field_for(name: str, hint: t.Any, default: t.Any) -> fields.Field:
+def field_for(name: str, hint: t.Any, default: t.Any) -> fields.Field[t.Any]:
     """The marshmallow field for one parameter; :class:`TypeError` if it is not simple."""
     hint, optional = _unwrap_optional(hint)
     has_default = default is not inspect.Parameter.empty
@@ -160,7 +160,7 @@ def schema_from_signature(func: t.Callable[..., t.Any]) -> type[Schema]:
             f"the type hints of {getattr(func, '__qualname__', func)!r} cannot be resolved"
             f" ({e}); import the types they name at module level."
         ) from e
-    declared: dict[str, fields.Field] = {}
+    declared: dict[str, fields.Field[t.Any]] = {}
     for name, param in signature.parameters.items():
         if name in STATE_PARAMETERS or param.kind in (
             inspect.Parameter.VAR_POSITIONAL,

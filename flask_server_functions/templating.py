@@ -87,7 +87,8 @@ def render(template_name: str, **context: t.Any) -> str:
         base = {}
         app.update_template_context(base)
         g._server_functions_context = base
-    return app.jinja_env.get_template(template_name).render({**base, **context})
+    template = app.jinja_env.get_template(template_name)
+    return t.cast(str, template.render({**base, **context}))
 
 
 def render_form_body(form: FormState, next_url: str) -> str:
@@ -99,7 +100,7 @@ def render_form_body(form: FormState, next_url: str) -> str:
     function = form.ref.function
     parts = [f'<input type="hidden" name="{NEXT_FIELD}" value="{escape(next_url)}">']
     csrf_token = current_app.jinja_env.globals.get("csrf_token")  # Flask-WTF's CSRFProtect
-    if csrf_token is not None:
+    if callable(csrf_token):
         parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
     # The state travels with the form when the function takes it, or when this form
     # started from its own initial state (so an error re-renders from it, too).
