@@ -132,8 +132,13 @@ class ServerFunction(t.Generic[F]):
         """Whether the value of field ``name`` must never be echoed back."""
         return name in self.sensitive_fields or "password" in name.lower()
 
-    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        return self.func(*args, **kwargs)
+    if t.TYPE_CHECKING:
+        #: Calling the object is calling the function, with its signature.
+        __call__: F
+    else:
+
+        def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            return self.func(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<ServerFunction {self.name!r} ({self.func.__module__})>"
