@@ -57,8 +57,9 @@ class Dialect:
 
     def disabled_controls(self, form_id: str) -> str:
         """The value of :attr:`disable_attr`: every control of the form."""
-        if self.name == "2":  # no findAll in htmx 2: global selectors scoped by id
-            return ", ".join(f"#{form_id} {tag}" for tag in _CONTROL_TAGS)
+        if self.name == "2":  # no findAll in htmx 2: global selectors scoped by the form
+            quoted = form_id.replace("\\", "\\\\").replace('"', '\\"')
+            return ", ".join(f'form[id="{quoted}"] {tag}' for tag in _CONTROL_TAGS)
         return _CONTROLS_4
 
     def form_attributes(self, action: str, form_id: str) -> dict[str, str]:

@@ -54,8 +54,12 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._data: dict[str, tuple[float, t.Any]] = {}
+        self._next_purge = 0.0
 
     def _purge(self, now: float) -> None:
+        if now < self._next_purge:  # at most once a second, not on every claim
+            return
+        self._next_purge = now + 1.0
         for key in [k for k, (expires, _) in self._data.items() if expires <= now]:
             del self._data[key]
 
@@ -63,7 +67,8 @@ class MemoryStore:
         now = time.monotonic()
         with self._lock:
             self._purge(now)
-            if key in self._data:
+            entry = self._data.get(key)
+            if entry is not None and entry[0] > now:
                 return False
             self._data[key] = (now + ttl, self._PENDING)
             return True
@@ -75,7 +80,7 @@ class MemoryStore:
     def get(self, key: str) -> dict[str, t.Any] | None:
         with self._lock:
             entry = self._data.get(key)
-        if entry is None or entry[1] is self._PENDING:
+        if entry is None or entry[1] is self._PENDING or entry[0] <= time.monotonic():
             return None
         return t.cast(dict[str, t.Any], json.loads(entry[1]))
 

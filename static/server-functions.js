@@ -45,7 +45,8 @@
   }
 
   function clearOptimistic(form) {
-    document.querySelectorAll('[data-sf-optimistic-for="' + form.id + '"]').forEach(function (el) {
+    var selector = '[data-sf-optimistic-for="' + CSS.escape(form.id) + '"]';
+    document.querySelectorAll(selector).forEach(function (el) {
       el.remove();
     });
   }

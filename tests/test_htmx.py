@@ -60,7 +60,11 @@ def test_partial_escapes_target() -> None:
 def test_form_attributes_htmx2_never_write_hx_disable() -> None:
     attrs = htmx.HTMX2.form_attributes("/_sf/tok", "f1")
     assert "hx-disable" not in attrs
-    assert attrs["hx-disabled-elt"] == "#f1 input, #f1 button, #f1 select, #f1 textarea"
+    assert attrs["hx-disabled-elt"] == (
+        'form[id="f1"] input, form[id="f1"] button, form[id="f1"] select, form[id="f1"] textarea'
+    )
+    quoted = htmx.HTMX2.disabled_controls('a"b\\c')
+    assert quoted.startswith('form[id="a\\"b\\\\c"] input')
     assert attrs["hx-sync"] == "this:drop"
 
 
