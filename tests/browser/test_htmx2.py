@@ -64,7 +64,9 @@ def test_page_runs_htmx2_not_the_bundled_htmx4(notes: Htmx2NotesPage) -> None:
     assert not [url for url in requested if BUNDLED_HTMX in url], requested
     # The markup is htmx 2's: hx-disabled-elt (hx-disable switches htmx 2 off).
     form_id = notes.add_form.get_attribute("id")
-    controls = ", ".join(f"#{form_id} {tag}" for tag in ("input", "button", "select", "textarea"))
+    controls = ", ".join(
+        f'form[id="{form_id}"] {tag}' for tag in ("input", "button", "select", "textarea")
+    )
     expect(notes.add_form).to_have_attribute("hx-disabled-elt", controls)
     expect(notes.add_form).not_to_have_attribute("hx-disable", "")
 
