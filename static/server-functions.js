@@ -1,18 +1,5 @@
-/* Flask-Server-Functions client script (no build step; works beside htmx).
- *
- * 1. Pending state: htmx disables the controls (hx-disable) and shows the
- *    .htmx-indicator elements; this adds aria-busy to the form and swaps a
- *    button's label for its data-pending-label while the request runs.
- * 2. Optimistic UI (useOptimistic): a form with data-optimistic="#tmpl" and
- *    data-optimistic-target="#list" shows a copy of <template id="tmpl"> in the
- *    target at once (elements with data-field="NAME" get the typed value); the
- *    copy goes away when the answer arrives (the server's version replaces it)
- *    or on error (rolled back).
- * 3. serverFunctions.call(url, args): call a server function from your own code;
- *    resolves to {state, errors, status, ok}.
- *
- * Event names come from the script tag (data-event-*), chosen on the server for
- * the htmx version in use. */
+/* Flask-Server-Functions client script: pending state, focus, announcements,
+ * optimistic UI and serverFunctions.call(). What each part does: docs/client.md. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -65,9 +52,28 @@
     if (form.hasAttribute("data-optimistic")) showOptimistic(form);
   });
 
+  var live;
+  function announce(form) {
+    var text = Array.prototype.map.call(
+      form.querySelectorAll('[role="status"], [role="alert"], .sf-error'),
+      function (el) { return el.textContent.trim(); }
+    ).filter(Boolean).join(" ");
+    if (!text) return;
+    if (!live) {
+      live = document.createElement("div");
+      live.setAttribute("aria-live", "polite");
+      live.className = "sf-live";
+      live.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)";
+      document.body.appendChild(live);
+    }
+    live.textContent = "";
+    setTimeout(function () { live.textContent = text; }, 50);
+  }
+
   document.addEventListener(events.done, function (event) {
     var form = formOf(event);
     if (!form) return;
+    announce(form);
     form.removeAttribute("aria-busy");
     form.querySelectorAll("[data-idle-label]").forEach(function (button) {
       button.textContent = button.getAttribute("data-idle-label");

@@ -290,3 +290,17 @@ def test_server_functions_call(js_notes: FeaturesPage) -> None:
     assert missing["ok"] is False
     assert missing["errors"]["name"] and all(isinstance(m, str) for m in missing["errors"]["name"])
     assert notes.server.setting("name") == "From JS"
+
+
+# Announcements (JS on): swapped-in messages reach one persistent aria-live region.
+
+
+def test_results_and_errors_are_announced(js_notes: FeaturesPage) -> None:
+    notes = js_notes.open()
+    live = notes.page.locator(".sf-live[aria-live=polite]")
+    notes.submit(notes.name_button)
+    expect(live).to_have_text("Name is required")
+    notes.name_input.fill("Ada")
+    notes.submit(notes.name_button)
+    expect(live).to_have_text("Saved name: Ada")
+    expect(live).to_have_count(1)  # one region for the page, reused
