@@ -31,7 +31,7 @@ from .errors import ExpiredReference, UnknownFunction
 from .extension import AppState, app_state
 from .functions import Reference, ServerFunction
 from .idempotency import IDEMPOTENCY_HEADER, wait_for
-from .inputs import read_input
+from .inputs import MalformedInput, read_input
 from .origin import check_origin
 from .signals import function_called
 from .state import HIDDEN_FIELDS, NEXT_FIELD, ONCE_FIELD, STATE_FIELD, FormState, keep
@@ -198,16 +198,23 @@ def _once_key(
     if not function.idempotent:
         return None
     once = form_data.get(ONCE_FIELD)
+    scope = ""
     if once is None:
-        header = request.headers.get(IDEMPOTENCY_HEADER)
+        once = request.headers.get(IDEMPOTENCY_HEADER)
         credentials = request.headers.get("Cookie", "") + request.headers.get("Authorization", "")
-        if not header or not credentials:
+        if not once or not credentials:
             return None
-        scope = hashlib.sha256(credentials.encode()).hexdigest()[:16]
-        once = f"{scope}:{header}"
-    if not isinstance(once, str) or len(once) > 300:
-        return None
-    return f"{ref.key}:{once}"
+        scope = hashlib.sha256(credentials.encode()).hexdigest()[:16] + ":"
+    if not isinstance(once, str) or not once or len(once) > MAX_ONCE_KEY:
+        # Running the call anyway would silently drop the protection asked for.
+        raise MalformedInput(
+            f"The one-time submission key is malformed (1 to {MAX_ONCE_KEY} characters)."
+        )
+    return f"{ref.key}:{scope}{once}"
+
+
+#: The longest one-time submission key (hidden field or Idempotency-Key header).
+MAX_ONCE_KEY = 255
 
 
 def _run_once(

@@ -213,3 +213,16 @@ def test_replay_while_the_first_call_still_runs_is_409(app: Flask, order) -> Non
     first.join(timeout=10)
     assert second.status_code == 409 and "already being submitted" in second.text
     assert results == [200] and runs == ["slow"]
+
+
+@pytest.mark.parametrize("once", ["x" * 256, ""], ids=["too-long", "empty"])
+def test_malformed_submission_key_is_400_and_runs_nothing(
+    app: Flask, client: FlaskClient, order, once: str
+) -> None:  # type: ignore[no-untyped-def]
+    url, _ = render_form(app, order)
+    r = client.post(url, data={"name": "tea", "_sf_once": once}, headers=HTMX)
+    assert r.status_code == 400 and "submission key is malformed" in r.text, r.text
+    assert runs == []
+    headers = {"Accept": "application/json", "Idempotency-Key": "k" * 256, "Authorization": "x"}
+    r = client.post(url, json={"name": "tea"}, headers=headers)
+    assert r.status_code == 400 and runs == []
