@@ -59,6 +59,10 @@ class FormState:
         }
         self.errors: dict[str, list[str]] = dict(errors or {})
         self.id = form_id or ref.options.get(FORM_ID_OPTION) or f"sf-{ref.key}"
+        #: Whether the form carries its state (signed) even though the function does
+        #: not take it: it started from its own ``initial_state=``, so an error must
+        #: re-render from that, not from the function's.
+        self.carry_state = False
 
     @property
     def bound(self) -> dict[str, t.Any]:
@@ -129,6 +133,7 @@ class FormState:
             "state": self.state,
             "values": self.values,
             "errors": self.errors,
+            "carry": self.carry_state,
         }
 
 

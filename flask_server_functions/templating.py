@@ -61,12 +61,15 @@ def form_state(
     it, else its initial state."""
     kept = kept_for(ref)
     if kept is not None:
-        return FormState(
+        form = FormState(
             ref, kept["state"], values=kept["values"], errors=kept["errors"], form_id=form_id
         )
-    if initial_state is _MISSING:
-        initial_state = ref.function.initial_state
-    return FormState(ref, initial_state, form_id=form_id)
+        form.carry_state = bool(kept.get("carry"))
+        return form
+    own = initial_state is not _MISSING and initial_state != ref.function.initial_state
+    form = FormState(ref, ref.function.initial_state if not own else initial_state, form_id=form_id)
+    form.carry_state = own
+    return form
 
 
 def current_page() -> str:
@@ -104,9 +107,7 @@ def render_form_body(form: FormState, next_url: str) -> str:
         parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
     # The state travels with the form when the function takes it, or when this form
     # started from its own initial state (so an error re-renders from it, too).
-    if function.state_parameter or (
-        form.state is not None and form.state != function.initial_state
-    ):
+    if function.state_parameter or form.carry_state:
         signed = app_state().codec.dumps_state(form.state, form.ref.key)
         parts.append(f'<input type="hidden" name="{STATE_FIELD}" value="{signed}">')
     if function.idempotent:

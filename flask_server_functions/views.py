@@ -79,6 +79,7 @@ def call(token: str) -> ResponseReturnValue:
             form, status, response = replayed
     except HTTPException as e:
         return _error_response(state, e, ref)
+    form.carry_state = STATE_FIELD in form_data
     function_called.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         function=function,
@@ -148,6 +149,7 @@ def _error_response(
         values=_values(form_data),
         errors={"_form": [message]},
     )
+    form.carry_state = STATE_FIELD in form_data
     if details.wants_fragment:
         return render_form_body(form, next_url), error.code
     keep(form)
