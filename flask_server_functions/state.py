@@ -104,15 +104,16 @@ class FormState:
         ``aria-describedby`` pointing at :meth:`errors_for`'s element, and
         ``autofocus`` on the first invalid field.
         """
-        parts = [f'name="{escape(name)}"', f'id="{escape(self.field_id(name))}"']
+        quoted = escape(name)
+        form_id = escape(self.id)
+        html = f'name="{quoted}" id="{form_id}-{quoted}"'
         if with_value and not self.ref.function.is_sensitive(name):
-            parts.append(f'value="{escape(self.value(name, value))}"')
-        if name in self.errors:
-            parts.append('aria-invalid="true"')
-            parts.append(f'aria-describedby="{escape(self.error_id(name))}"')
+            html += f' value="{escape(self.value(name, value))}"'
+        if self.errors and name in self.errors:
+            html += f' aria-invalid="true" aria-describedby="{form_id}-{quoted}-error"'
             if self.first_invalid == name:
-                parts.append("autofocus")
-        return Markup(" ".join(parts))
+                html += " autofocus"
+        return Markup(html)
 
     @property
     def first_invalid(self) -> str | None:
