@@ -8,6 +8,7 @@ import typing as t
 from flask import Blueprint, Flask, current_app, g, url_for
 from markupsafe import Markup
 from marshmallow import Schema
+from werkzeug.routing import BuildError
 
 from . import htmx
 from .functions import F, Guard, Reference, Registry, ServerFunction
@@ -117,9 +118,21 @@ class AppState:
         urls: dict[str, str] | None = g.get("_server_functions_urls")
         if urls is None:
             urls = g._server_functions_urls = {}
-        base = urls.get(ref.function.endpoint)
+        endpoint = ref.function.endpoint
+        base = urls.get(endpoint)
         if base is None:
-            base = urls[ref.function.endpoint] = url_for(ref.function.endpoint, token="-")[:-1]
+            try:
+                base = urls[endpoint] = url_for(endpoint, token="-")[:-1]
+            except BuildError:
+                group = ref.function.group
+                if group is None or group.blueprint is None:
+                    raise
+                raise RuntimeError(
+                    f"server function {ref.function.name!r} belongs to the group"
+                    f" {group.name!r} on the blueprint {group.blueprint.name!r}, which is"
+                    f" not registered on this app: call app.register_blueprint(...) for it"
+                    " (before or after init_app)."
+                ) from None
         return base + token
 
 

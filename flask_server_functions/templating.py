@@ -13,6 +13,7 @@ import secrets
 import typing as t
 
 from flask import current_app, g, request, url_for
+from jinja2 import Undefined
 from markupsafe import Markup, escape
 
 from . import __version__, htmx
@@ -36,6 +37,8 @@ _BASE_CSS = (
     "form[aria-busy=true]{cursor:progress}"
 )
 
+#: The partial of a function that has none of its own: its state, if a string.
+RESULT_TEMPLATE = "server_functions/result.html"
 #: The partial of server_button().
 BUTTON_TEMPLATE = "server_functions/button.html"
 
@@ -48,9 +51,16 @@ def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
         return target.reference
     if isinstance(target, str):
         return app_state().registry[target].reference
+    if isinstance(target, Undefined):  # server_functions.typo in a template
+        name = getattr(target, "_undefined_name", None)
+        known = ", ".join(sorted(app_state().registry.by_name)) or "none"
+        raise TypeError(
+            f"no server function named {name!r} (the template names one that is not"
+            f" registered); registered: {known}"
+        )
     raise TypeError(
-        "server_form() takes a server function, a reference (fn.bind(...)) or the"
-        f" name of a registered function, not {type(target).__name__}"
+        "expected a server function, a reference (fn.bind(...)) or the name of a"
+        f" registered function, not {type(target).__name__}"
     )
 
 
@@ -116,7 +126,11 @@ def render_form_body(form: FormState, next_url: str) -> str:
     if form.form_errors:
         messages = " ".join(str(escape(m)) for m in form.form_errors)
         parts.append(f'<p class="sf-form-error" role="alert">{messages}</p>')
-    parts.append(render(form.ref.partial, form=form))
+    ref = form.ref
+    # A function called without a form of its own (JSON, call_function, a hand-made
+    # hx-post) still gets an answer: its state, if it is a message.
+    partial = ref.template or ref.function.template or RESULT_TEMPLATE
+    parts.append(render(partial, form=form))
     return "\n".join(parts)
 
 
@@ -217,12 +231,7 @@ def server_button(
     Its label and options are sealed in the reference, so the re-rendered button
     is the same one. The function's state (or error) is shown after the button.
     """
-    ref = as_reference(target).using(
-        BUTTON_TEMPLATE,
-        label=label,
-        pending_label=pending_label,
-        button_class=button_class,
-    )
+    ref = button_reference(target, label, pending_label=pending_label, button_class=button_class)
     attrs = {"hx-confirm": confirm} if confirm else None
     return server_form(
         ref,
@@ -230,6 +239,25 @@ def server_button(
         id=id,
         class_=" ".join(filter(None, ["sf-button", class_])),
         attrs=attrs,
+    )
+
+
+def button_reference(
+    target: ServerFunction[t.Any] | Reference | str,
+    label: str,
+    *,
+    pending_label: str | None = None,
+    button_class: str | None = None,
+) -> Reference:
+    """The reference :func:`server_button` posts to, for the same arguments.
+
+    Its label and options are sealed in it, so a test can call exactly the button a
+    page shows::
+
+        call_function(client, button_reference(delete_note.bind(note_id=1), "Delete"))
+    """
+    return as_reference(target).using(
+        BUTTON_TEMPLATE, label=label, pending_label=pending_label, button_class=button_class
     )
 
 

@@ -51,8 +51,13 @@ def test_form_by_name_with_options(app: Flask, greet) -> None:  # type: ignore[n
 
 
 def test_bad_target_type(app: Flask) -> None:
-    with pytest.raises(TypeError, match="takes a server function"):
+    with pytest.raises(TypeError, match="expected a server function"):
         render(app, "{{ server_form(3) }}")
+
+
+def test_misspelt_function_name_says_which(app: Flask, greet) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError, match=r"no server function named 'gret'.*registered: greet"):
+        render(app, "{{ server_form(server_functions.gret) }}")
 
 
 def test_template_override_is_sealed_in_the_token(app: Flask, greet) -> None:  # type: ignore[no-untyped-def]
@@ -151,3 +156,40 @@ def test_htmx2_dialect_refuses_bundled_htmx(sf: ServerFunctions) -> None:
     app.config.update(SERVER_FUNCTIONS_DIALECT="2", SERVER_FUNCTIONS_HTMX="bundled")
     with pytest.raises(ValueError, match="load your own htmx 2"):
         sf.init_app(app)
+
+
+def test_function_without_a_template_still_answers(app: Flask, sf: ServerFunctions) -> None:
+    from flask_server_functions.templating import button_reference
+    from flask_server_functions.testing import call_function
+
+    @sf.function
+    def toggle(item_id: int):  # type: ignore[no-untyped-def]
+        return "Done!"
+
+    client = app.test_client()
+    # called without its button (a hand-made hx-post, a test): the state is the answer
+    result = call_function(client, toggle.bind(item_id=1), {})
+    assert (
+        result.status == 200 and '<span class="sf-result" role="status">Done!</span>' in result.html
+    )
+    # called as the page's button: the same button comes back
+    button = button_reference(toggle.bind(item_id=1), "Toggle", button_class="b")
+    result = call_function(client, button, {})
+    assert '<button type="submit" class="b">Toggle</button>' in result.html
+
+
+def test_group_blueprint_not_registered_is_a_clear_error(sf: ServerFunctions) -> None:
+    from flask import Blueprint
+
+    bp = Blueprint("admin", __name__)
+    admin = sf.group("admin", blueprint=bp)
+
+    @admin.function(template="name_form.html")
+    def ban(user_id: int):  # type: ignore[no-untyped-def]
+        ...
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "s"
+    sf.init_app(app)
+    with pytest.raises(RuntimeError, match="not registered on this app"):
+        render(app, "{{ server_function_url(fn) }}", fn=ban.bind(user_id=1))
