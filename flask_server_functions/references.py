@@ -74,12 +74,32 @@ def secret_keys(config: t.Mapping[str, t.Any]) -> list[str | bytes]:
     return [*fallbacks, key]
 
 
+#: Seconds a token may seem to come from the future: the clocks of the hosts behind
+#: one load balancer differ a little (the leeway JWT libraries give, too).
+CLOCK_SKEW = 60
+
+
 class _Signer(TimestampSigner):
-    """itsdangerous's timestamp signer, deriving each key once instead of per call.
+    """itsdangerous's timestamp signer, deriving each key once instead of per call,
+    and tolerating :data:`CLOCK_SKEW` for tokens minted by a host whose clock is ahead.
 
     The derivation (an HMAC of the salt) depends only on the key and the salt, so
     caching it changes no signature; it saves one HMAC per sign and verify.
     """
+
+    def unsign_within(self, value: str | bytes, max_age: int | None) -> bytes:
+        """Verify ``value``; refuse it if older than ``max_age`` or newer than now
+        plus :data:`CLOCK_SKEW` (both :class:`SignatureExpired`)."""
+        payload, signed = self.unsign(value, max_age=None, return_timestamp=True)
+        if max_age is not None:
+            age = time.time() - signed.timestamp()
+            if age > max_age or age < -CLOCK_SKEW:
+                raise SignatureExpired(
+                    f"Signature age {age:.0f} s is outside [-{CLOCK_SKEW}, {max_age}]",
+                    payload=payload,
+                    date_signed=signed,
+                )
+        return payload
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,7 +175,7 @@ class ReferenceCodec:
         :raises InvalidReference: anything else wrong with it.
         """
         try:
-            payload = self._signer.unsign(token, max_age=self.max_age)
+            payload = self._signer.unsign_within(token, self.max_age)
         except SignatureExpired as e:
             expired = ExpiredReference()
             if e.payload is not None:  # lets the no-JS path find the form to explain it in
@@ -189,7 +209,7 @@ class ReferenceCodec:
 
     def loads_state(self, value: str, key: str) -> t.Any:
         try:
-            payload = self._state_signer.unsign(value, max_age=self.max_age)
+            payload = self._state_signer.unsign_within(value, self.max_age)
             signed_key, state = json.loads(_b64decode(payload))
         except SignatureExpired as e:
             raise ExpiredReference() from e

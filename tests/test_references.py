@@ -106,3 +106,18 @@ def test_secret_keys_order_and_missing_key() -> None:
     assert secret_keys({"SECRET_KEY": "new", "SECRET_KEY_FALLBACKS": ["old"]}) == ["old", "new"]
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         secret_keys({})
+
+
+def test_small_clock_skew_is_tolerated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_server_functions.references import CLOCK_SKEW
+
+    c = codec(max_age=3600)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + CLOCK_SKEW - 5)  # minted "ahead"
+    ahead = c.dumps("abc", {"x": 1})
+    monkeypatch.setattr(time, "time", lambda: real() + CLOCK_SKEW + 30)
+    far = c.dumps("abc", {"x": 2})
+    monkeypatch.setattr(time, "time", real)
+    assert c.loads(ahead) == ("abc", {"x": 1})
+    with pytest.raises(ExpiredReference):
+        c.loads(far)
