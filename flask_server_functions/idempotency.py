@@ -47,11 +47,16 @@ class Store(t.Protocol):
 
 
 class MemoryStore:
-    """An in-process store: correct for one process (development, tests)."""
+    """An in-process store: correct for one process (development, tests).
+
+    :param max_entries: the most keys it holds; past it the oldest are dropped, so a
+        flood of submissions cannot grow it without bound.
+    """
 
     _PENDING: t.Final = object()
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
         self._lock = threading.Lock()
         self._data: dict[str, tuple[float, t.Any]] = {}
         self._next_purge = 0.0
@@ -70,11 +75,18 @@ class MemoryStore:
             entry = self._data.get(key)
             if entry is not None and entry[0] > now:
                 return False
+            self._make_room()
             self._data[key] = (now + ttl, self._PENDING)
             return True
 
+    def _make_room(self) -> None:
+        while len(self._data) >= self.max_entries:
+            del self._data[next(iter(self._data))]  # the oldest key
+
     def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
         with self._lock:
+            if key not in self._data:
+                self._make_room()
             self._data[key] = (time.monotonic() + ttl, flask_json.dumps(outcome))
 
     def get(self, key: str) -> dict[str, t.Any] | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import secrets
 import typing as t
 
-from flask import current_app, g, json, request, session
+from flask import current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface, session_json_serializer
 from markupsafe import Markup, escape
 
 from .functions import Reference
@@ -144,6 +145,10 @@ class FormState:
 KEPT_COOKIE_LIMIT = 2048
 #: Seconds a ticket's data stays in the store.
 KEPT_TTL = 600
+#: The most kept for one no-JS submission (serialised, in bytes); past it the typed
+#: values are dropped with :data:`TOO_LONG_TO_KEEP`, so no client can fill the store.
+KEPT_MAX = 16 * 1024
+TOO_LONG_TO_KEEP = "What you typed was too long to keep for this page; please enter it again."
 
 
 def _kept_store() -> t.Any:
@@ -155,10 +160,24 @@ def keep(form: FormState) -> None:
     too large for a cookie (a long text typed without JavaScript), in the store
     (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session."""
     data = form.to_kept()
-    if len(json.dumps(data)) > KEPT_COOKIE_LIMIT:
-        ticket = secrets.token_urlsafe(16)
-        _kept_store().save(f"kept:{ticket}", data, KEPT_TTL)
-        data = {"key": data["key"], "ticket": ticket}
+    # Only a cookie session has a size limit (server-side sessions keep anything, and
+    # are shared by every worker). Measured and stored with the session's own
+    # serializer, so the state comes back with the same types (dates, bytes, tuples).
+    if isinstance(current_app.session_interface, SecureCookieSessionInterface):
+        tagged = session_json_serializer.dumps(data)
+        if len(tagged) > KEPT_MAX:
+            # Anyone can post a large body without JavaScript: the store holds at most
+            # KEPT_MAX per submission, and the form says what could not be kept.
+            data["values"] = {}
+            data["errors"] = {
+                **data["errors"],
+                "_form": [*data["errors"].get("_form", []), TOO_LONG_TO_KEEP],
+            }
+            tagged = session_json_serializer.dumps(data)
+        if len(tagged) > KEPT_COOKIE_LIMIT:
+            ticket = secrets.token_urlsafe(16)
+            _kept_store().save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)
+            data = {"key": data["key"], "ticket": ticket}
     session[SESSION_KEY] = data
 
 
@@ -189,8 +208,9 @@ def take_kept() -> None:
         ticket = kept.get("ticket") if isinstance(kept, dict) else None
         if ticket is not None:
             store = _kept_store()
-            kept = store.get(f"kept:{ticket}")  # None if another process's memory has it
+            stored = store.get(f"kept:{ticket}")  # None if another process's memory has it
             store.release(f"kept:{ticket}")
+            kept = session_json_serializer.loads(stored["tagged"]) if stored else None
         g._server_functions_kept = kept
 
 

@@ -118,8 +118,14 @@ def render_form_body(form: FormState, next_url: str) -> str:
     # The state travels with the form when the function takes it, or when this form
     # started from its own initial state (so an error re-renders from it, too).
     if function.state_parameter or form.carry_state:
-        signed = app_state().codec.dumps_state(form.state, form.ref.key)
-        parts.append(f'<input type="hidden" name="{STATE_FIELD}" value="{signed}">')
+        try:
+            signed = app_state().codec.dumps_state(form.state, form.ref.key)
+        except TypeError:
+            if function.state_parameter:
+                raise
+            signed = ""  # an own initial state that is no JSON (an object): not carried
+        if signed:
+            parts.append(f'<input type="hidden" name="{STATE_FIELD}" value="{signed}">')
     if function.idempotent:
         once = secrets.token_urlsafe(16)
         parts.append(f'<input type="hidden" name="{ONCE_FIELD}" value="{once}">')

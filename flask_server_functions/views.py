@@ -34,7 +34,7 @@ from .idempotency import IDEMPOTENCY_HEADER, wait_for
 from .inputs import MalformedInput, read_input
 from .origin import check_origin
 from .signals import function_called
-from .state import HIDDEN_FIELDS, NEXT_FIELD, ONCE_FIELD, STATE_FIELD, FormState, keep
+from .state import HIDDEN_FIELDS, KEPT_MAX, NEXT_FIELD, ONCE_FIELD, STATE_FIELD, FormState, keep
 from .templating import render_form_body, render_refreshed
 
 logger = logging.getLogger("flask_server_functions")
@@ -246,7 +246,9 @@ def _run_once(
         key,
         {
             "state": form.state,
-            "values": form.values,
+            # a replay shows the errors; the typed values only if small (anyone can
+            # post a large body, and the store keeps it for a day)
+            "values": form.values if _small(form.values) else {},
             "errors": form.errors,
             "status": status,
             "location": response.location if response is not None else None,
@@ -254,6 +256,10 @@ def _run_once(
         ttl,
     )
     return form, status, response
+
+
+def _small(values: dict[str, list[t.Any]]) -> bool:
+    return sum(len(str(v)) for items in values.values() for v in items) <= KEPT_MAX
 
 
 def run(

@@ -59,7 +59,7 @@
       function (el) { return el.textContent.trim(); }
     ).filter(Boolean).join(" ");
     if (!text) return;
-    if (!live) {
+    if (!live || !live.isConnected) {  // a boosted page swap removes it
       live = document.createElement("div");
       live.setAttribute("aria-live", "polite");
       live.className = "sf-live";

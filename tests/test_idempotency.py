@@ -226,3 +226,12 @@ def test_malformed_submission_key_is_400_and_runs_nothing(
     headers = {"Accept": "application/json", "Idempotency-Key": "k" * 256, "Authorization": "x"}
     r = client.post(url, json={"name": "tea"}, headers=headers)
     assert r.status_code == 400 and runs == []
+
+
+def test_memory_store_is_bounded() -> None:
+    store = MemoryStore(max_entries=3)
+    for i in range(5):
+        assert store.claim(f"k{i}", ttl=60)
+        store.save(f"k{i}", {"i": i}, ttl=60)
+    assert len(store._data) == 3
+    assert store.get("k0") is None and store.get("k4") == {"i": 4}

@@ -304,3 +304,15 @@ def test_results_and_errors_are_announced(js_notes: FeaturesPage) -> None:
     notes.submit(notes.name_button)
     expect(live).to_have_text("Saved name: Ada")
     expect(live).to_have_count(1)  # one region for the page, reused
+
+
+def test_announcements_survive_a_body_swap(js_notes: FeaturesPage) -> None:
+    """A boosted navigation replaces <body>: the live region is made again."""
+    notes = js_notes.open()
+    live = notes.page.locator(".sf-live[aria-live=polite]")
+    notes.submit(notes.name_button)
+    expect(live).to_have_text("Name is required")
+    notes.page.evaluate("document.querySelector('.sf-live').remove()")
+    notes.name_input.fill("Grace")
+    notes.submit(notes.name_button)
+    expect(live).to_have_text("Saved name: Grace")
