@@ -34,7 +34,7 @@ from .extension import app_state
 from .functions import Reference, ServerFunction
 from .htmx import HX_REQUEST
 from .signals import function_called
-from .state import NEXT_FIELD, STATE_FIELD
+from .state import FORM_ID_OPTION, NEXT_FIELD, STATE_FIELD
 from .templating import as_reference
 
 
@@ -78,6 +78,7 @@ def call_function(
     previous_state: t.Any = None,
     headers: t.Mapping[str, str] | None = None,
     follow_redirects: bool = True,
+    form_id: str | None = None,
 ) -> CallResult:
     """Call ``target`` (a function, a bound reference or a name) with form ``data``.
 
@@ -88,10 +89,14 @@ def call_function(
         browser sends it on every POST (so ``SERVER_FUNCTIONS_MISSING_ORIGIN =
         "deny"`` lets it through); pass another to test a cross-origin call.
     :param follow_redirects: without JS, GET the 303's target like a browser.
+    :param form_id: the ``id=`` the page gives the form in ``server_form(..., id=...)``
+        (it is part of the form's identity, so the page shows the kept result in it).
     """
     app = client.application
     with app.test_request_context(page):
         ref = as_reference(target)
+        if form_id is not None:
+            ref = ref.using(**{FORM_ID_OPTION: form_id})
         url = app_state(app).url_for(ref)
         origin = request.host_url.rstrip("/")
         body: dict[str, t.Any] = {NEXT_FIELD: page, **(data or {})}

@@ -67,3 +67,15 @@ def test_previous_state(client, sf: ServerFunctions) -> None:  # type: ignore[no
 
     assert call_function(client, count).state == 1
     assert call_function(client, count, previous_state=41).state == 42
+
+
+def test_form_with_its_own_id(client, greet, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    from flask import render_template_string
+
+    @app.get("/named")
+    def named() -> str:
+        return render_template_string("{{ server_form(server_functions.greet, id='top') }}")
+
+    result = call_function(client, greet, {"name": "Lin"}, js=False, page="/named", form_id="top")
+    assert result.status == 303 and 'id="top-name"' in result.html
+    assert '{"hello": "Lin"}' in result.html
