@@ -27,11 +27,9 @@ HX_HISTORY_RESTORE_REQUEST = "HX-History-Restore-Request"
 HX_CURRENT_URL = "HX-Current-URL"
 HX_SOURCE = "HX-Source"
 HX_TARGET = "HX-Target"
-HX_REQUEST_TYPE = "HX-Request-Type"
 
 # Response headers the extension may set.
 HX_REDIRECT = "HX-Redirect"
-HX_LOCATION = "HX-Location"
 HX_TRIGGER = "HX-Trigger"
 HX_RESWAP = "HX-Reswap"
 

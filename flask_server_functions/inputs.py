@@ -89,8 +89,6 @@ def _read_multipart() -> MultiDict[str, t.Any]:
     try:
         form = request.form
         files = request.files
-    except RequestEntityTooLarge:
-        raise
     except ValueError:  # pragma: no cover - werkzeug reports most errors as empty
         raise MalformedInput() from None
     if not form and not files and request.content_length:

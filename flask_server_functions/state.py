@@ -145,10 +145,18 @@ class FormState:
 KEPT_COOKIE_LIMIT = 2048
 #: Seconds a ticket's data stays in the store.
 KEPT_TTL = 600
-#: The most kept for one no-JS submission (serialised, in bytes); past it the typed
-#: values are dropped with :data:`TOO_LONG_TO_KEEP`, so no client can fill the store.
+#: The most typed input kept for one submission (characters); past it the values are
+#: dropped (with :data:`TOO_LONG_TO_KEEP` without JS), so no client can fill a store.
 KEPT_MAX = 16 * 1024
 TOO_LONG_TO_KEEP = "What you typed was too long to keep for this page; please enter it again."
+
+
+def values_fit(values: t.Mapping[str, list[t.Any]]) -> bool:
+    """Whether typed ``values`` are small enough to keep for later (:data:`KEPT_MAX`).
+
+    Anyone can post a large body: past this, stores keep the errors but not the values.
+    """
+    return sum(len(str(v)) for items in values.values() for v in items) <= KEPT_MAX
 
 
 def _kept_store() -> t.Any:
@@ -164,16 +172,14 @@ def keep(form: FormState) -> None:
     # are shared by every worker). Measured and stored with the session's own
     # serializer, so the state comes back with the same types (dates, bytes, tuples).
     if isinstance(current_app.session_interface, SecureCookieSessionInterface):
-        tagged = session_json_serializer.dumps(data)
-        if len(tagged) > KEPT_MAX:
-            # Anyone can post a large body without JavaScript: the store holds at most
-            # KEPT_MAX per submission, and the form says what could not be kept.
+        if not values_fit(data["values"]):
+            # The form says what could not be kept.
             data["values"] = {}
             data["errors"] = {
                 **data["errors"],
                 "_form": [*data["errors"].get("_form", []), TOO_LONG_TO_KEEP],
             }
-            tagged = session_json_serializer.dumps(data)
+        tagged = session_json_serializer.dumps(data)
         if len(tagged) > KEPT_COOKIE_LIMIT:
             ticket = secrets.token_urlsafe(16)
             _kept_store().save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)

@@ -64,20 +64,16 @@ def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
     )
 
 
-def form_state(
-    ref: Reference, *, initial_state: t.Any = _MISSING, form_id: str | None = None
-) -> FormState:
+def form_state(ref: Reference, *, initial_state: t.Any = _MISSING) -> FormState:
     """The state a form renders with on a page: what the last no-JS POST kept for
     it, else its initial state."""
     kept = kept_for(ref)
     if kept is not None:
-        form = FormState(
-            ref, kept["state"], values=kept["values"], errors=kept["errors"], form_id=form_id
-        )
+        form = FormState(ref, kept["state"], values=kept["values"], errors=kept["errors"])
         form.carry_state = bool(kept.get("carry"))
         return form
     own = initial_state is not _MISSING and initial_state != ref.function.initial_state
-    form = FormState(ref, ref.function.initial_state if not own else initial_state, form_id=form_id)
+    form = FormState(ref, initial_state if own else ref.function.initial_state)
     form.carry_state = own
     return form
 

@@ -34,7 +34,15 @@ from .idempotency import IDEMPOTENCY_HEADER, wait_for
 from .inputs import MalformedInput, read_input
 from .origin import check_origin
 from .signals import function_called
-from .state import HIDDEN_FIELDS, KEPT_MAX, NEXT_FIELD, ONCE_FIELD, STATE_FIELD, FormState, keep
+from .state import (
+    HIDDEN_FIELDS,
+    NEXT_FIELD,
+    ONCE_FIELD,
+    STATE_FIELD,
+    FormState,
+    keep,
+    values_fit,
+)
 from .templating import render_form_body, render_refreshed
 
 logger = logging.getLogger("flask_server_functions")
@@ -47,6 +55,7 @@ def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
     state = app_state()
     ref: Reference | None = None
+    form_data: MultiDict[str, t.Any] | None = None
     try:
         check_origin(state.config)
         try:
@@ -78,7 +87,7 @@ def call(token: str) -> ResponseReturnValue:
                 )
             form, status, response = replayed
     except HTTPException as e:
-        return _error_response(state, e, ref)
+        return _error_response(state, e, ref, form_data)
     form.carry_state = STATE_FIELD in form_data
     function_called.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
@@ -116,7 +125,10 @@ def _named(state: AppState, named: tuple[str, dict[str, t.Any]] | None) -> Refer
 
 
 def _error_response(
-    state: AppState, error: HTTPException, ref: Reference | None
+    state: AppState,
+    error: HTTPException,
+    ref: Reference | None,
+    form_data: MultiDict[str, t.Any] | None = None,
 ) -> ResponseReturnValue:
     """A refusal, answered so that nothing typed is lost.
 
@@ -136,7 +148,9 @@ def _error_response(
     details = htmx.HtmxDetails.from_request(request)
     if not details.wants_fragment and not isinstance(error, (ExpiredReference, UnknownFunction)):
         raise error
-    form_data, next_url = _submitted(state, ref.function.max_body if ref else None)
+    if form_data is None:  # refused before the body was read: read it now, if it can be
+        form_data = _submitted(state, ref.function.max_body if ref else None)
+    next_url = safe_next_url(form_data.get(NEXT_FIELD))
     if ref is None:
         if details.wants_fragment:
             fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
@@ -156,14 +170,13 @@ def _error_response(
     return redirect(next_url, code=303)
 
 
-def _submitted(state: AppState, max_body: int | None = None) -> tuple[MultiDict[str, t.Any], str]:
-    """The submitted fields and permalink, if the body can be read at all (within the
-    function's own ``max_body``, as the call itself)."""
+def _submitted(state: AppState, max_body: int | None = None) -> MultiDict[str, t.Any]:
+    """The submitted fields, if the body can be read at all (within the function's own
+    ``max_body``, as the call itself); else none."""
     try:
-        form_data = read_input(state.config, max_body=max_body)
+        return read_input(state.config, max_body=max_body)
     except HTTPException:
-        return MultiDict(), safe_next_url(None)
-    return form_data, safe_next_url(form_data.get(NEXT_FIELD))
+        return MultiDict()
 
 
 def _previous_state(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -> t.Any:
@@ -182,7 +195,7 @@ def _check_guards(state: AppState, function: ServerFunction[t.Any]) -> None:
             login_view = state.config["SERVER_FUNCTIONS_LOGIN_VIEW"]
             details = htmx.HtmxDetails.from_request(request)
             if login_view and not details.wants_fragment and not _wants_json():
-                next_url = _submitted(state, function.max_body)[1]
+                next_url = safe_next_url(_submitted(state, function.max_body).get(NEXT_FIELD))
                 abort(redirect(url_for(login_view, next=next_url), code=303))
             raise Forbidden("You are not allowed to do this.")
 
@@ -248,7 +261,7 @@ def _run_once(
             "state": form.state,
             # a replay shows the errors; the typed values only if small (anyone can
             # post a large body, and the store keeps it for a day)
-            "values": form.values if _small(form.values) else {},
+            "values": form.values if values_fit(form.values) else {},
             "errors": form.errors,
             "status": status,
             "location": response.location if response is not None else None,
@@ -256,10 +269,6 @@ def _run_once(
         ttl,
     )
     return form, status, response
-
-
-def _small(values: dict[str, list[t.Any]]) -> bool:
-    return sum(len(str(v)) for items in values.values() for v in items) <= KEPT_MAX
 
 
 def run(

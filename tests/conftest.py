@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from flask_server_functions import ServerFunctions
+from flask_server_functions import Reference, ServerFunction, ServerFunctions
+from flask_server_functions.extension import app_state
 
 TEMPLATES = {
     "page.html": (
@@ -49,6 +50,13 @@ def client(app: Flask) -> FlaskClient:
 def form_action(html: str, index: int = 0) -> str:
     """The ``action`` URL of the ``index``-th form in ``html``."""
     return t.cast(str, re.findall(r'<form[^>]* action="([^"]+)"', html)[index])
+
+
+def url_for_ref(app: Flask, target: ServerFunction[t.Any] | Reference) -> str:
+    """The URL a page's form for ``target`` posts to."""
+    ref = target if isinstance(target, Reference) else target.reference
+    with app.test_request_context("/"):
+        return app_state(app).url_for(ref)
 
 
 HTMX = {"HX-Request": "true"}

@@ -23,12 +23,12 @@ from werkzeug.datastructures import FileStorage
 
 from flask_server_functions import ServerFunctions
 from flask_server_functions.extension import app_state
-from flask_server_functions.functions import Reference, ServerFunction
+from flask_server_functions.functions import ServerFunction
 from flask_server_functions.idempotency import MemoryStore
 from flask_server_functions.schemas import File
 from flask_server_functions.testing import call_function
 
-from .conftest import HTMX, form_action
+from .conftest import HTMX, form_action, url_for_ref
 
 TEMPLATES = {
     "text.html": "<input {{ form.attrs('text') }}>{{ form.errors_for('text') }}",
@@ -50,12 +50,6 @@ TEMPLATES = {
 def app(app: Flask) -> Flask:
     app.jinja_loader = DictLoader({**app.jinja_loader.mapping, **TEMPLATES})  # type: ignore[union-attr]
     return app
-
-
-def url_for_ref(app: Flask, target: ServerFunction[t.Any] | Reference) -> str:
-    ref = target if isinstance(target, Reference) else target.reference
-    with app.test_request_context("/"):
-        return app_state(app).url_for(ref)
 
 
 def hidden(html: str, name: str) -> str:

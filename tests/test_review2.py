@@ -11,7 +11,6 @@ import datetime
 import secrets
 import typing as t
 import warnings
-from pathlib import Path
 
 import pytest
 from flask import Flask, render_template_string
@@ -20,11 +19,9 @@ from flask.testing import FlaskClient
 from jinja2 import DictLoader
 
 from flask_server_functions import ServerFunctions
-from flask_server_functions.extension import app_state
-from flask_server_functions.functions import Reference, ServerFunction
 from flask_server_functions.idempotency import MemoryStore
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import url_for_ref
 
 TEMPLATES = {
     "text.html": "<input {{ form.attrs('text') }}>{{ form.errors_for('text') }}",
@@ -40,12 +37,6 @@ TEMPLATES = {
 def app(app: Flask) -> Flask:
     app.jinja_loader = DictLoader({**app.jinja_loader.mapping, **TEMPLATES})  # type: ignore[union-attr]
     return app
-
-
-def url_for_ref(app: Flask, target: ServerFunction[t.Any] | Reference) -> str:
-    ref = target if isinstance(target, Reference) else target.reference
-    with app.test_request_context("/"):
-        return app_state(app).url_for(ref)
 
 
 def post_no_js(client: FlaskClient, url: str, data: dict[str, str]) -> t.Any:
