@@ -5,6 +5,7 @@ See README.md and docs/ for a walkthrough; the public names are re-exported here
 
 from __future__ import annotations
 
+from ._version import __version__ as __version__
 from .errors import CrossOriginRequest as CrossOriginRequest
 from .errors import ExpiredReference as ExpiredReference
 from .errors import InvalidReference as InvalidReference
@@ -14,5 +15,3 @@ from .extension import ServerFunctions as ServerFunctions
 from .functions import Reference as Reference
 from .functions import ServerFunction as ServerFunction
 from .state import FormState as FormState
-
-__version__ = "0.1.0.dev0"

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .extension import app_state
+from .config import app_state
 
 
 @click.group("server-functions", help="Inspect the app's server functions.")

@@ -40,18 +40,12 @@ class Group:
         *,
         blueprint: Blueprint | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
-        url_path: str = "/_sf",
     ) -> None:
         self.extension = extension
         self.name = name
         self.blueprint = blueprint
         self.guards = _as_tuple(require)
-        if blueprint is not None:
-            from .views import call
-
-            blueprint.add_url_rule(
-                f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]
-            )
+        if blueprint is not None:  # the endpoint's rule is added by ServerFunctions.group
             blueprint.record(self._registered)
 
     def _registered(self, setup: BlueprintSetupState) -> None:

@@ -10,131 +10,89 @@ function again.
 
 The store is pluggable (``SERVER_FUNCTIONS_IDEMPOTENCY_STORE``): :class:`MemoryStore`
 (the default: one process, for development and tests) or :class:`RedisStore` (shared
-by every worker and host). Any object with the four methods of :class:`Store` works.
-The stores here encode outcomes with ``flask.json`` (the app's JSON provider: dates,
-decimals and UUIDs too).
+by every worker and host); they live in :mod:`.stores` and are importable from here.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-import time
+import hashlib
 import typing as t
 
-from flask import json as flask_json
+from flask import redirect, request
+from werkzeug.datastructures import MultiDict
 
-from .state import ONCE_FIELD as ONCE_FIELD
-
-#: The header calls from code may send instead of the hidden field.
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-class Store(t.Protocol):
-    """Where outcomes of idempotent calls are kept, keyed by submission key."""
-
-    def claim(self, key: str, ttl: int) -> bool:
-        """Atomically claim ``key`` for ``ttl`` seconds; False if it was claimed already."""
-
-    def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
-        """Store the outcome of the call that claimed ``key``."""
-
-    def get(self, key: str) -> dict[str, t.Any] | None:
-        """The stored outcome, or None while the first call still runs (or never saved)."""
-
-    def release(self, key: str) -> None:
-        """Forget ``key`` (its call was refused), so that a retry runs."""
+from .config import AppState
+from .functions import Reference, ServerFunction
+from .inputs import MalformedInput
+from .kept import values_fit
+from .state import FormState, Outcome
+from .stores import MemoryStore as MemoryStore
+from .stores import RedisStore as RedisStore
+from .stores import Store as Store
+from .stores import wait_for
+from .wire import IDEMPOTENCY_HEADER as IDEMPOTENCY_HEADER
+from .wire import MAX_ONCE_KEY
+from .wire import ONCE_FIELD as ONCE_FIELD
 
 
-class MemoryStore:
-    """An in-process store: correct for one process (development, tests).
+def once_key(
+    function: ServerFunction[t.Any], ref: Reference, form_data: MultiDict[str, t.Any]
+) -> str | None:
+    """The submission key of an idempotent call, if any.
 
-    :param max_entries: the most keys it holds; past it the oldest are dropped, so a
-        flood of submissions cannot grow it without bound.
+    A form's hidden key is random and only on that user's page. A key from the
+    ``Idempotency-Key`` header is chosen by the client, so it is scoped to the
+    client's credentials (its cookies and ``Authorization``); without any, it is
+    not honoured, since one client could not be told from another.
     """
-
-    _PENDING: t.Final = object()
-
-    def __init__(self, *, max_entries: int = 10_000) -> None:
-        self.max_entries = max_entries
-        self._lock = threading.Lock()
-        self._data: dict[str, tuple[float, t.Any]] = {}
-        self._next_purge = 0.0
-
-    def _purge(self, now: float) -> None:
-        if now < self._next_purge:  # at most once a second, not on every claim
-            return
-        self._next_purge = now + 1.0
-        for key in [k for k, (expires, _) in self._data.items() if expires <= now]:
-            del self._data[key]
-
-    def claim(self, key: str, ttl: int) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            self._purge(now)
-            entry = self._data.get(key)
-            if entry is not None and entry[0] > now:
-                return False
-            self._make_room()
-            self._data[key] = (now + ttl, self._PENDING)
-            return True
-
-    def _make_room(self) -> None:
-        while len(self._data) >= self.max_entries:
-            del self._data[next(iter(self._data))]  # the oldest key
-
-    def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
-        with self._lock:
-            if key not in self._data:
-                self._make_room()
-            self._data[key] = (time.monotonic() + ttl, flask_json.dumps(outcome))
-
-    def get(self, key: str) -> dict[str, t.Any] | None:
-        with self._lock:
-            entry = self._data.get(key)
-        if entry is None or entry[1] is self._PENDING or entry[0] <= time.monotonic():
+    if not function.idempotent:
+        return None
+    once = form_data.get(ONCE_FIELD)
+    scope = ""
+    if once is None:
+        once = request.headers.get(IDEMPOTENCY_HEADER)
+        credentials = request.headers.get("Cookie", "") + request.headers.get("Authorization", "")
+        if not once or not credentials:
             return None
-        return t.cast(dict[str, t.Any], json.loads(entry[1]))
+        scope = hashlib.sha256(credentials.encode()).hexdigest()[:16] + ":"
+    if not isinstance(once, str) or not once or len(once) > MAX_ONCE_KEY:
+        # Running the call anyway would silently drop the protection asked for.
+        raise MalformedInput(
+            f"The one-time submission key is malformed (1 to {MAX_ONCE_KEY} characters)."
+        )
+    return f"{ref.key}:{scope}{once}"
 
-    def release(self, key: str) -> None:
-        with self._lock:
-            self._data.pop(key, None)
 
-
-class RedisStore:
-    """A store in Redis, shared by every worker and host.
-
-    :param client: a ``redis.Redis`` client (``redis.Redis.from_url(url)``).
-    :param prefix: prefix of the keys it writes.
-    """
-
-    def __init__(self, client: t.Any, *, prefix: str = "server-functions:once:") -> None:
-        self.client = client
-        self.prefix = prefix
-
-    def claim(self, key: str, ttl: int) -> bool:
-        return bool(self.client.set(self.prefix + key, b"", nx=True, ex=ttl))
-
-    def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
-        self.client.set(self.prefix + key, flask_json.dumps(outcome), ex=ttl)
-
-    def get(self, key: str) -> dict[str, t.Any] | None:
-        value = self.client.get(self.prefix + key)
-        if not value:
+def run_once(
+    state: AppState, key: str, ref: Reference, run: t.Callable[[], Outcome]
+) -> Outcome | None:
+    """Run an idempotent call once per key; a replay gets the first outcome (or
+    None if it is still running after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``)."""
+    store = state.idempotency_store
+    ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
+    if not store.claim(key, ttl):
+        outcome = wait_for(store, key, float(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_WAIT"]))
+        if outcome is None:
             return None
-        return t.cast(dict[str, t.Any], json.loads(value))
-
-    def release(self, key: str) -> None:
-        self.client.delete(self.prefix + key)
-
-
-def wait_for(store: Store, key: str, timeout: float) -> dict[str, t.Any] | None:
-    """Poll ``store`` for the outcome of ``key`` (bounded by ``timeout`` seconds)."""
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while True:
-        outcome = store.get(key)
-        if outcome is not None or time.monotonic() >= deadline:
-            return outcome
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
+        form = FormState(ref, outcome["state"], values=outcome["values"], errors=outcome["errors"])
+        location = outcome["location"]
+        return Outcome(form, outcome["status"], redirect(location) if location else None)
+    try:
+        done = run()
+    except BaseException:
+        store.release(key)
+        raise
+    store.save(
+        key,
+        {
+            "state": done.form.state,
+            # a replay shows the errors; the typed values only if small (anyone can
+            # post a large body, and the store keeps it for a day)
+            "values": done.form.values if values_fit(done.form.values) else {},
+            "errors": done.form.errors,
+            "status": done.status,
+            "location": done.response.location if done.response is not None else None,
+        },
+        ttl,
+    )
+    return done

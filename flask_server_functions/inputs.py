@@ -17,10 +17,14 @@ import typing as t
 from urllib.parse import parse_qsl
 
 from flask import request
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from .state import HIDDEN_FIELDS
+from .wire import HIDDEN_FIELDS, STATE_FIELD
+
+if t.TYPE_CHECKING:
+    from .functions import Reference
+    from .references import ReferenceCodec
 
 
 class MalformedInput(BadRequest):
@@ -149,3 +153,25 @@ def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:
             raise MalformedInput("The submitted form contains a NUL character.")
         if key in HIDDEN_FIELDS and not isinstance(value, str):  # a file, a JSON number
             raise MalformedInput("The form's hidden fields were changed.")
+
+
+def typed_values(form_data: MultiDict[str, t.Any]) -> dict[str, list[t.Any]]:
+    """The submitted values to show again after an error (files cannot be)."""
+    return {
+        k: [v for v in form_data.getlist(k) if not isinstance(v, FileStorage)]
+        for k in form_data
+        if k not in HIDDEN_FIELDS
+    }
+
+
+def previous_state(
+    codec: ReferenceCodec, ref: Reference, form_data: MultiDict[str, t.Any]
+) -> t.Any:
+    """The state the form carried (signed, in ``_sf_state``), else the function's initial state.
+
+    :raises InvalidReference: the carried state was changed or belongs to another form.
+    :raises ExpiredReference: it is older than ``SERVER_FUNCTIONS_MAX_AGE``.
+    """
+    if STATE_FIELD in form_data:
+        return codec.loads_state(form_data[STATE_FIELD], ref.key)
+    return ref.function.initial_state

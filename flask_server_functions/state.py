@@ -1,35 +1,24 @@
-"""Action state: what a form's partial renders from, and how it survives a redirect.
+"""Action state: what a form's partial renders from, and the outcome of a call.
 
 :class:`FormState` is the ``form`` object a partial template sees (React's
-``[state, formAction]`` plus field errors and the submitted values). The no-JS
-path keeps one :class:`FormState`'s data in the Flask session for exactly one
-request (like ``flash``), so any worker can serve the page after the 303.
+``[state, formAction]`` plus field errors and the submitted values). An
+:class:`Outcome` is what one call produced: the form's new state, the status to
+answer with, and a response the function returned. Nothing here touches a request;
+keeping a state across the no-JS redirect is :mod:`.kept`'s job.
 """
 
 from __future__ import annotations
 
-import secrets
+import dataclasses
 import typing as t
 
-from flask import current_app, g, request, session
-from flask.sessions import SecureCookieSessionInterface, session_json_serializer
 from markupsafe import Markup, escape
 
 from .functions import Reference
+from .wire import FORM_ID_OPTION
 
-#: The session key of the state kept across a no-JS redirect.
-SESSION_KEY = "_server_functions_kept"
-
-# Hidden fields the form macro renders; never form input to a function.
-NEXT_FIELD = "_sf_next"
-STATE_FIELD = "_sf_state"
-#: The reference option holding a form's own id (``server_form(id=...)``).
-FORM_ID_OPTION = "form_id"
-#: Flask-WTF's CSRF field, rendered when the app uses ``CSRFProtect``.
-CSRF_FIELD = "csrf_token"
-#: The one-time submission key of idempotent functions.
-ONCE_FIELD = "_sf_once"
-HIDDEN_FIELDS = frozenset({NEXT_FIELD, STATE_FIELD, CSRF_FIELD, ONCE_FIELD})
+if t.TYPE_CHECKING:
+    from werkzeug.wrappers import Response
 
 
 class FormState:
@@ -139,90 +128,13 @@ class FormState:
         }
 
 
-#: Kept data larger than this (serialised, in bytes) goes to the server-side store,
-#: with only a ticket in the session: browsers drop cookies over about 4 KB, and the
-#: typed input with them.
-KEPT_COOKIE_LIMIT = 2048
-#: Seconds a ticket's data stays in the store.
-KEPT_TTL = 600
-#: The most typed input kept for one submission (characters); past it the values are
-#: dropped (with :data:`TOO_LONG_TO_KEEP` without JS), so no client can fill a store.
-KEPT_MAX = 16 * 1024
-TOO_LONG_TO_KEEP = "What you typed was too long to keep for this page; please enter it again."
+@dataclasses.dataclass
+class Outcome:
+    """What one call produced."""
 
-
-def values_fit(values: t.Mapping[str, list[t.Any]]) -> bool:
-    """Whether typed ``values`` are small enough to keep for later (:data:`KEPT_MAX`).
-
-    Anyone can post a large body: past this, stores keep the errors but not the values.
-    """
-    return sum(len(str(v)) for items in values.values() for v in items) <= KEPT_MAX
-
-
-def _kept_store() -> t.Any:
-    return current_app.extensions["server_functions"].kept_store
-
-
-def keep(form: FormState) -> None:
-    """Keep ``form``'s state for the next request only: in the session, or, when it is
-    too large for a cookie (a long text typed without JavaScript), in the store
-    (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session."""
-    data = form.to_kept()
-    # Only a cookie session has a size limit (server-side sessions keep anything, and
-    # are shared by every worker). Measured and stored with the session's own
-    # serializer, so the state comes back with the same types (dates, bytes, tuples).
-    if isinstance(current_app.session_interface, SecureCookieSessionInterface):
-        if not values_fit(data["values"]):
-            # The form says what could not be kept.
-            data["values"] = {}
-            data["errors"] = {
-                **data["errors"],
-                "_form": [*data["errors"].get("_form", []), TOO_LONG_TO_KEEP],
-            }
-        tagged = session_json_serializer.dumps(data)
-        if len(tagged) > KEPT_COOKIE_LIMIT:
-            ticket = secrets.token_urlsafe(16)
-            _kept_store().save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)
-            data = {"key": data["key"], "ticket": ticket}
-    session[SESSION_KEY] = data
-
-
-#: What the extension keeps in ``g`` for one request (kept state, the form's page,
-#: the template context, endpoint URLs).
-_PER_REQUEST = (
-    "_server_functions_kept",
-    "server_functions_page",
-    "_server_functions_context",
-    "_server_functions_urls",
-)
-
-
-def take_kept() -> None:
-    """Move the kept state out of the session into this request (called before each request).
-
-    Requests without a session cookie cannot have any: leave the session untouched
-    (reading it would add ``Vary: Cookie`` to every response). What an earlier request
-    left in ``g`` is cleared first: one ``g`` outlives many requests when they run
-    inside an app context pushed around them (``with app.app_context():`` in tests).
-    """
-    for name in _PER_REQUEST:
-        g.pop(name, None)
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        return
-    if SESSION_KEY in session:
-        kept = session.pop(SESSION_KEY)
-        ticket = kept.get("ticket") if isinstance(kept, dict) else None
-        if ticket is not None:
-            store = _kept_store()
-            stored = store.get(f"kept:{ticket}")  # None if another process's memory has it
-            store.release(f"kept:{ticket}")
-            kept = session_json_serializer.loads(stored["tagged"]) if stored else None
-        g._server_functions_kept = kept
-
-
-def kept_for(ref: Reference) -> dict[str, t.Any] | None:
-    """The state kept for ``ref``'s form by the previous request, if any."""
-    kept = g.get("_server_functions_kept")
-    if kept is not None and kept.get("key") == ref.key:
-        return t.cast(dict[str, t.Any], kept)
-    return None
+    #: The form's new state (or the previous one, with errors, after invalid input).
+    form: FormState
+    #: The HTTP status to answer with: 200, 422 for invalid input, 500 for a failure.
+    status: int = 200
+    #: A response the function returned (a redirect), answered instead of the form.
+    response: Response | None = None

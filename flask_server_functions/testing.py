@@ -30,12 +30,12 @@ from flask import request
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from .extension import app_state
+from .config import app_state
 from .functions import Reference, ServerFunction
 from .htmx import HX_REQUEST
 from .signals import function_called
-from .state import FORM_ID_OPTION, NEXT_FIELD, STATE_FIELD
 from .templating import as_reference
+from .wire import FORM_ID_OPTION, NEXT_FIELD, STATE_FIELD
 
 
 @dataclasses.dataclass

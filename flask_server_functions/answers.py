@@ -1,0 +1,150 @@
+"""The answer step: one function for each kind of answer.
+
+:func:`answer` picks one by the request's :class:`~.negotiation.Path`:
+
+* :func:`json_answer`: ``{"state": ..., "errors": ...}`` with the status;
+* :func:`fragment_answer`: the re-rendered inside of the form (plus the regions
+  ``refresh=`` names and an ``HX-Trigger`` header), which htmx swaps in place;
+* :func:`nojs_answer`: the state kept for one request and ``303 See Other`` to the page;
+* :func:`function_redirect`: a redirect the function returned, per path;
+* :func:`refusal`: a 4xx refusal, answered so that nothing typed is lost.
+
+A new kind of answer is a new function here, picked in :func:`answer`.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import flash, jsonify, redirect
+from flask.typing import ResponseReturnValue
+from markupsafe import escape
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from . import htmx
+from .config import AppState, app_state
+from .errors import ExpiredReference, UnknownFunction
+from .functions import Reference
+from .inputs import previous_state, read_input, typed_values
+from .kept import keep
+from .negotiation import Path
+from .permalink import safe_next_url
+from .rendering import render_form_body, render_refreshed
+from .state import FormState, Outcome
+from .wire import NEXT_FIELD, STATE_FIELD
+
+
+def answer(path: Path, outcome: Outcome, page: str) -> ResponseReturnValue:
+    """The answer to a call that ran (or was validated), for ``path``."""
+    if outcome.response is not None:
+        return function_redirect(path, outcome.response)
+    if path is Path.JSON:
+        return json_answer(outcome.form, outcome.status)
+    if path is Path.HTMX:
+        return fragment_answer(outcome.form, outcome.status, page)
+    return nojs_answer(outcome.form, page)
+
+
+def json_answer(form: FormState, status: int) -> ResponseReturnValue:
+    """``{"state": ..., "errors": ...}`` (errors ``null`` when valid)."""
+    return jsonify(state=form.state, errors=form.errors or None), status
+
+
+def fragment_answer(
+    form: FormState, status: int, page: str, *, refresh: bool = True
+) -> ResponseReturnValue:
+    """The inside of the form for htmx to swap; after a success also the regions
+    ``refresh=`` names (``<hx-partial>``) and the ``HX-Trigger`` events."""
+    body = render_form_body(form, page)
+    headers = {}
+    if refresh and status < 400:
+        body += render_refreshed(form)
+        if form.ref.function.triggers:
+            dialect = app_state().dialect
+            headers[htmx.HX_TRIGGER] = dialect.trigger_header(form.ref.function.triggers)
+    return body, status, headers
+
+
+def nojs_answer(form: FormState, page: str) -> ResponseReturnValue:
+    """Keep the form's state for the next request and send the browser to its page."""
+    keep(form)
+    return redirect(page, code=303)
+
+
+def function_redirect(path: Path, response: Response) -> ResponseReturnValue:
+    """A redirect returned by the function: a client-side redirect for htmx, the
+    location in JSON, a 303 without JS. Any other response passes through."""
+    location = response.location
+    if location is None:
+        return response
+    if path is Path.HTMX:
+        return "", 200, {htmx.HX_REDIRECT: location}
+    if path is Path.JSON:
+        return jsonify(redirect=location), 200
+    return redirect(location, code=303)
+
+
+def refusal(
+    path: Path,
+    state: AppState,
+    error: HTTPException,
+    ref: Reference | None,
+    form_data: MultiDict[str, t.Any] | None = None,
+) -> ResponseReturnValue:
+    """A refusal, answered so that nothing typed is lost.
+
+    * JSON: ``{"error": message}`` with the status.
+    * htmx: the form re-rendered with the message and the submitted values, with
+      the status (htmx 4 swaps 4xx); with no form to render, the message is
+      appended to the form (``HX-Reswap: beforeend``).
+    * no JS: an expired or out-of-date form goes back to its page, with the message
+      in the form (or flashed) and the input kept; anything else is Flask's
+      error response (so ``app.errorhandler`` applies).
+    """
+    if error.code is None or error.code < 400:  # abort(redirect(...)) and the like
+        return error.get_response()
+    message = str(error.description)
+    if path is Path.JSON:
+        return jsonify(error=message), error.code
+    if path is Path.NOJS and not isinstance(error, (ExpiredReference, UnknownFunction)):
+        raise error
+    if form_data is None:  # refused before the body was read: read it now, if it can be
+        form_data = _submitted(state, ref.function.max_body if ref else None)
+    page = safe_next_url(form_data.get(NEXT_FIELD))
+    if ref is None:
+        if path is Path.HTMX:
+            fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
+            return fragment, error.code, {htmx.HX_RESWAP: "beforeend"}
+        flash(message, "error")
+        return redirect(page, code=303)
+    form = FormState(
+        ref,
+        _intact_previous_state(state, ref, form_data),
+        values=typed_values(form_data),
+        errors={"_form": [message]},
+    )
+    form.carry_state = STATE_FIELD in form_data
+    if path is Path.HTMX:
+        return fragment_answer(form, error.code, page, refresh=False)
+    return nojs_answer(form, page)
+
+
+def _submitted(state: AppState, max_body: int | None = None) -> MultiDict[str, t.Any]:
+    """The submitted fields, if the body can be read at all (within the function's own
+    ``max_body``, as the call itself); else none."""
+    try:
+        return read_input(state.config, max_body=max_body)
+    except HTTPException:
+        return MultiDict()
+
+
+def _intact_previous_state(
+    state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]
+) -> t.Any:
+    """The state the refused form carried, if it is intact; else the initial state."""
+    try:
+        return previous_state(state.codec, ref, form_data)
+    except HTTPException:
+        return ref.function.initial_state

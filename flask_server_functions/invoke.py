@@ -1,0 +1,72 @@
+"""The call step: validate, then run the function, and say what came of it.
+
+Invalid input is a 422 with the field errors and the typed values; an exception
+inside the function is logged with an error id and shown as a safe error state
+(500); an ``HTTPException`` (``abort()``) goes on to the refusal answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import typing as t
+
+from flask import current_app
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from .functions import Reference
+from .inputs import typed_values
+from .state import FormState, Outcome
+from .validation import arguments, messages
+
+logger = logging.getLogger("flask_server_functions")
+
+#: Message shown in the form when a function raised; ``{error_id}`` matches the log.
+FAILURE_MESSAGE = "Something went wrong on our side. (Error {error_id})"
+
+
+def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Outcome:
+    """Validate ``form_data`` and call the function with the previous state."""
+    function = ref.function
+    try:
+        kwargs = arguments(ref, form_data)
+    except ValidationError as e:
+        return _invalid(ref, form_data, previous, e)
+    if function.state_parameter:
+        kwargs[function.state_parameter] = previous
+
+    try:
+        if function.is_async:
+            result = current_app.ensure_sync(function.func)(**kwargs)
+        else:
+            result = function.func(**kwargs)
+    except ValidationError as e:
+        return _invalid(ref, form_data, previous, e)
+    except HTTPException:
+        raise
+    except Exception:
+        error_id = secrets.token_hex(4)
+        logger.exception(
+            "server function %s (%s.%s) failed [error %s]",
+            function.name,
+            function.func.__module__,
+            function.func.__qualname__,
+            error_id,
+        )
+        message = FAILURE_MESSAGE.format(error_id=error_id)
+        values = typed_values(form_data)
+        return Outcome(FormState(ref, previous, values=values, errors={"_form": [message]}), 500)
+
+    if isinstance(result, Response):
+        return Outcome(FormState(ref, previous), result.status_code, result)
+    return Outcome(FormState(ref, result))
+
+
+def _invalid(
+    ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any, error: ValidationError
+) -> Outcome:
+    values = typed_values(form_data)
+    return Outcome(FormState(ref, previous, values=values, errors=messages(error)), 422)

@@ -1,0 +1,41 @@
+"""Which kind of answer a request wants: an htmx fragment, JSON, or a page.
+
+Decided once per call (:func:`request_path`); every step that answers differently
+per path (guards, refusals, the answer itself) asks the same question.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask import request
+
+from .htmx import HtmxDetails
+
+
+class Path(enum.Enum):
+    """The three ways a call is made, and so answered."""
+
+    #: ``Accept: application/json`` (``serverFunctions.call``, code): ``{"state", "errors"}``.
+    JSON = "json"
+    #: An htmx request (not boosted): the re-rendered inside of the form, swapped in place.
+    HTMX = "htmx"
+    #: A plain form POST (no JavaScript, or a boosted request): keep the state, 303 to the page.
+    NOJS = "nojs"
+
+
+def wants_json() -> bool:
+    """Whether the client prefers JSON to HTML."""
+    if "json" not in request.headers.get("Accept", ""):  # the common case, cheaply
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def request_path() -> Path:
+    """The path this request takes."""
+    if wants_json():
+        return Path.JSON
+    if HtmxDetails.from_request(request).wants_fragment:
+        return Path.HTMX
+    return Path.NOJS

@@ -1,0 +1,110 @@
+"""Rendering a form's inside, and the other regions a call refreshes.
+
+:func:`render_form_body` (hidden fields, form-wide errors, then the function's
+partial template) is what the page renders inside ``<form>`` and what an htmx
+answer is made of: one source of HTML for the first GET, the htmx swap and the
+page after a no-JS redirect.
+"""
+
+from __future__ import annotations
+
+import secrets
+import typing as t
+
+from flask import current_app, g, request
+from markupsafe import escape
+
+from .config import app_state
+from .functions import Reference
+from .kept import kept_for
+from .state import FormState
+from .wire import CSRF_FIELD, NEXT_FIELD, ONCE_FIELD, STATE_FIELD
+
+#: ``form_state(initial_state=...)`` not given.
+MISSING: t.Any = object()
+
+#: The partial of a function that has none of its own: its state, if a string.
+RESULT_TEMPLATE = "server_functions/result.html"
+#: The partial of server_button().
+BUTTON_TEMPLATE = "server_functions/button.html"
+
+
+def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
+    """The state a form renders with on a page: what the last no-JS POST kept for
+    it, else its initial state."""
+    kept = kept_for(ref)
+    if kept is not None:
+        form = FormState(ref, kept["state"], values=kept["values"], errors=kept["errors"])
+        form.carry_state = bool(kept.get("carry"))
+        return form
+    own = initial_state is not MISSING and initial_state != ref.function.initial_state
+    form = FormState(ref, initial_state if own else ref.function.initial_state)
+    form.carry_state = own
+    return form
+
+
+def current_page() -> str:
+    """The page a form is rendered on: this request's path, or, while a server
+    function's response re-renders forms, the page its form was on."""
+    return g.get("server_functions_page") or request.full_path.rstrip("?")
+
+
+def render(template_name: str, **context: t.Any) -> str:
+    """``render_template`` for the many small renders of one request.
+
+    The template context (Flask's ``request``, ``session``, ``g``, ``config`` and
+    the app's context processors) is built once per request rather than per form.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    base: dict[str, t.Any] | None = g.get("_server_functions_context")
+    if base is None:
+        base = {}
+        app.update_template_context(base)
+        g._server_functions_context = base
+    template = app.jinja_env.get_template(template_name)
+    return t.cast(str, template.render({**base, **context}))
+
+
+def render_form_body(form: FormState, next_url: str) -> str:
+    """The inside of the form: hidden fields, form-wide errors and the partial.
+
+    The page renders it inside ``<form>``, and an htmx answer is exactly this, so
+    both come from one source.
+    """
+    function = form.ref.function
+    parts = [f'<input type="hidden" name="{NEXT_FIELD}" value="{escape(next_url)}">']
+    csrf_token = current_app.jinja_env.globals.get("csrf_token")  # Flask-WTF's CSRFProtect
+    if callable(csrf_token):
+        parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
+    # The state travels with the form when the function takes it, or when this form
+    # started from its own initial state (so an error re-renders from it, too).
+    if function.state_parameter or form.carry_state:
+        try:
+            signed = app_state().codec.dumps_state(form.state, form.ref.key)
+        except TypeError:
+            if function.state_parameter:
+                raise
+            signed = ""  # an own initial state that is no JSON (an object): not carried
+        if signed:
+            parts.append(f'<input type="hidden" name="{STATE_FIELD}" value="{signed}">')
+    if function.idempotent:
+        once = secrets.token_urlsafe(16)
+        parts.append(f'<input type="hidden" name="{ONCE_FIELD}" value="{once}">')
+    if form.form_errors:
+        messages = " ".join(str(escape(m)) for m in form.form_errors)
+        parts.append(f'<p class="sf-form-error" role="alert">{messages}</p>')
+    ref = form.ref
+    # A function called without a form of its own (JSON, call_function, a hand-made
+    # hx-post) still gets an answer: its state, if it is a message.
+    partial = ref.template or ref.function.template or RESULT_TEMPLATE
+    parts.append(render(partial, form=form))
+    return "\n".join(parts)
+
+
+def render_refreshed(form: FormState) -> str:
+    """The other parts of the page the function asked to re-render, as htmx partials."""
+    dialect = app_state().dialect
+    return "".join(
+        dialect.partial(target_id, render(template, form=form))
+        for target_id, template in form.ref.function.refresh.items()
+    )
