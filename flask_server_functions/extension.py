@@ -7,13 +7,13 @@ app, registers the endpoint (:mod:`.endpoint`), the static files, the Jinja glob
 
 from __future__ import annotations
 
-import os
 import typing as t
 
 from flask import Blueprint, Flask
 from markupsafe import Markup
 from marshmallow import Schema
 
+from .assets import static_file
 from .cli import cli
 from .config import DEFAULTS as DEFAULTS
 from .config import EXTENSION_KEY as EXTENSION_KEY
@@ -30,8 +30,6 @@ from .templating import (
     server_function_url,
     server_functions_scripts,
 )
-
-_STATIC_FOLDER = os.path.join(os.path.dirname(__file__), "static")
 
 
 class ServerFunctions:
@@ -80,10 +78,9 @@ class ServerFunctions:
             __name__,
             url_prefix=prefix,
             template_folder="templates",
-            static_folder=_STATIC_FOLDER,
-            static_url_path="/static",
         )
         blueprint.add_url_rule("/<token>", "call", call, methods=["POST"])
+        blueprint.add_url_rule("/static/<path:filename>", "static", static_file)
         app.register_blueprint(blueprint)
         app.before_request(take_kept)
         app.add_template_global(server_form, "server_form")

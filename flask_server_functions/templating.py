@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import url_for
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
-from . import htmx
-from ._version import __version__
+from .assets import asset_url
 from .config import app_state
 from .functions import Reference, ServerFunction
 from .rendering import BUTTON_TEMPLATE, MISSING, current_page, form_state, render_form_body
@@ -190,14 +188,10 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     if config["SERVER_FUNCTIONS_HTMX"] == "bundled":
         debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
         filename = "htmx.js" if debug else "htmx.min.js"
-        src = url_for(
-            "server_functions.static",
-            filename=f"vendor/htmx/{filename}",
-            v=htmx.HTMX_VERSION,
-        )
+        src = asset_url(f"vendor/htmx/{filename}")
         tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
-    src = url_for("server_functions.static", filename="server-functions.js", v=__version__)
+    src = asset_url("server-functions.js")
     tags.append(
         f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"
     )

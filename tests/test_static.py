@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import os
 import re
@@ -10,8 +11,10 @@ import shutil
 import subprocess
 import sys
 import zipfile
+import typing as t
 from pathlib import Path
 
+import brotli
 import pytest
 from flask.testing import FlaskClient
 
@@ -81,7 +84,68 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
         "flask_server_functions/static/vendor/htmx/htmx.js",
         "flask_server_functions/static/vendor/htmx/LICENSE",
         "flask_server_functions/static/server-functions.js",
+        "flask_server_functions/static/server-functions.js.gz",
+        "flask_server_functions/static/server-functions.js.br",
+        "flask_server_functions/static/vendor/htmx/htmx.min.js.br",
         "flask_server_functions/templates/server_functions/button.html",
     ):
         assert expected in names
     assert not any(re.match(r"(example|tests|benchmarks)/", n) for n in names)
+
+    with zipfile.ZipFile(wheel) as z:
+        for name in ("server-functions.js", "vendor/htmx/htmx.min.js"):
+            raw = (ROOT / "static" / name).read_bytes()
+            packed = f"flask_server_functions/static/{name}"
+            assert gzip.decompress(z.read(packed + ".gz")) == raw
+            assert brotli.decompress(z.read(packed + ".br")) == raw
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding", "decompress"),
+    [
+        ("gzip, deflate, br, zstd", "br", brotli.decompress),
+        ("gzip", "gzip", gzip.decompress),
+        ("br;q=0, gzip;q=0.5", "gzip", gzip.decompress),
+        ("identity", None, bytes),
+    ],
+)
+def test_served_compressed_as_accepted(
+    client: FlaskClient, accept: str, encoding: str | None, decompress: t.Callable[[bytes], bytes]
+) -> None:
+    for path in ("vendor/htmx/htmx.min.js", "server-functions.js"):
+        with client.get(f"/_sf/static/{path}", headers={"Accept-Encoding": accept}) as r:
+            assert r.status_code == 200
+            assert r.headers.get("Content-Encoding") == encoding
+            assert "Accept-Encoding" in r.headers["Vary"]
+            assert decompress(r.data) == (ROOT / "static" / path).read_bytes()
+            if encoding:
+                assert len(r.data) < len((ROOT / "static" / path).read_bytes()) / 2
+
+
+def test_versioned_urls_are_immutable_and_change_with_the_file(app: t.Any) -> None:
+    from flask_server_functions.assets import asset_url
+
+    client = app.test_client()
+    with app.test_request_context("/"):
+        page = app.jinja_env.from_string("{{ server_functions_scripts() }}").render()
+        url = asset_url("server-functions.js")
+    assert url in page and "?v=" in url
+    digest = hashlib.sha256((ROOT / "static" / "server-functions.js").read_bytes()).hexdigest()
+    assert url.endswith("?v=" + digest[:12])
+    with client.get(url, headers={"Accept-Encoding": "br"}) as r:
+        assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        etag = r.headers["ETag"]
+    with client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": etag}) as r:
+        assert r.status_code == 304
+    # An unversioned or stale URL is revalidated, never cached for good.
+    for stale in ("/_sf/static/server-functions.js", "/_sf/static/server-functions.js?v=0"):
+        with client.get(stale) as r:
+            assert r.status_code == 200
+            assert r.headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "path", ["../__init__.py", "server-functions.js.gz", "server-functions.js.br", "nope.js"]
+)
+def test_only_shipped_files_are_served(client: FlaskClient, path: str) -> None:
+    assert client.get(f"/_sf/static/{path}").status_code == 404
