@@ -10,8 +10,8 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 import typing as t
+import zipfile
 from pathlib import Path
 
 import brotli
