@@ -1,6 +1,10 @@
-"""``python -m benchmarks [NAME ...] [--quick] [--profile] [--no-write]``.
+"""``python -m benchmarks [NAME ...] [--quick] [--profile] [--write] [--output FILE]``.
 
-NAMES: call, render, registry, server, weight, browser (default: all).
+NAMES: call, render, registry, server, weight, wire, browser, nojs (default: all).
+
+Prints the table and exits 1 when a goal is missed (0 when all are met). Writes
+``benchmarks/RESULTS.md`` only when asked: ``--write`` (a full, non-quick run) or
+``--output FILE``; a plain run never dirties the checkout.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "registry": ("inprocess", "bench_registry"),
     "server": ("server", "bench_server"),
     "weight": ("weight", "bench_weight"),
+    "wire": ("weight", "bench_wire"),
     "browser": ("browser", "bench_browser"),
+    "nojs": ("browser", "bench_nojs"),
 }
 PROFILABLE = ("call", "render")
 RESULTS = os.path.join(os.path.dirname(__file__), "RESULTS.md")
@@ -66,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"profile the package's side of {' and '.join(PROFILABLE)} instead of timing",
     )
     parser.add_argument(
-        "--output",
-        help="where to write the results (default: benchmarks/RESULTS.md for a full run;"
-        " a subset or --quick run writes only when given --output)",
+        "--write",
+        action="store_true",
+        help="write benchmarks/RESULTS.md (a full run without --quick only)",
     )
-    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--output", help="write the results to this file")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -111,15 +117,15 @@ def main(argv: list[str] | None = None) -> int:
         + "; ".join(f"{r.bench} / {r.case}" for r in missed)
     )
     full = not args.quick and set(names) == set(BENCHMARKS)
-    output = args.output or (RESULTS if full else None)
-    if output and not args.no_write:
+    output = args.output or (RESULTS if args.write and full else None)
+    if args.write and not full and not args.output:
+        print("not written: --write keeps only a full run without --quick (or pass --output FILE)")
+    if output:
         write_results(
             output, results, selected=args.names, quick=args.quick, extra=extra, notes=NOTES
         )
         print(f"written to {os.path.relpath(output)}")
-    elif not args.no_write:
-        print("not written (a subset or --quick run; pass --output FILE to keep it)")
-    return 0
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

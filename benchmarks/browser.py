@@ -108,3 +108,114 @@ def bench_browser(quick: bool) -> list[Result]:
             ),
         )
     ]
+
+
+def bench_nojs(quick: bool) -> list[Result]:
+    """Benchmark 7: JavaScript off, submit -> the result page loaded, in Chromium.
+
+    Each round fills the name, clicks Save and waits for the result page's ``load``
+    event, timed in Python around the click (the page runs no script). Every request
+    that reaches the server is counted (each redirect hop and subresource, less what
+    Chromium serves from its cache), after warm-up rounds that fill the cache as any
+    earlier page view would. Three variants,
+    alternating: the server form (POST, 303, GET), the same Post/Redirect/Get written by
+    hand, and a hand-written POST answering with the page (one request, as Next.js
+    answers a form posted before hydration; no Post/Redirect/Get).
+    """
+    import os
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return [Result("7 no-JS round trip", "skipped: Playwright is not installed", "")]
+    if not os.access(CHROMIUM, os.X_OK):
+        return [Result("7 no-JS round trip", f"skipped: no Chromium at {CHROMIUM}", "")]
+    rounds, warmup = (8, 2) if quick else (30, 4)
+    variants = {
+        "sf": ("/_bench/sf-page", None),
+        "prg": ("/_bench/page", "/_bench/update-name-prg"),
+        "one": ("/_bench/page", "/_bench/update-name-page"),
+    }
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    requests: dict[str, list[int]] = {k: [] for k in variants}
+    with Gunicorn(workers=2) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        version = browser.version
+        try:
+            pages = {}
+            counters: dict[str, list[str]] = {}
+            for key, (path, action) in variants.items():
+                context = browser.new_context(java_script_enabled=False)
+                page = context.new_page()
+                # Requests that reach the server: every hop sent (a redirect's too),
+                # less what Chromium answers from its cache.
+                seen: list[str] = []
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.on("Network.requestWillBeSent", lambda e, seen=seen: seen.append("sent"))
+                cdp.on(
+                    "Network.requestServedFromCache",
+                    lambda e, seen=seen: seen.append("cached"),
+                )
+                counters[key] = seen
+                page.goto(server.origin + path)
+                pages[key] = (page, path, action)
+            log(f"nojs: Chromium {version}, {warmup} warm-up + {rounds} submissions per variant")
+            deadline = time.monotonic() + 150
+            for n in range(warmup + rounds):
+                if time.monotonic() > deadline:
+                    break
+                order = list(variants)[n % 3 :] + list(variants)[: n % 3]
+                for key in order:
+                    page, path, action = pages[key]
+                    if page.url != server.origin + path:
+                        page.goto(server.origin + path)
+                    form = (
+                        page.locator("form[data-sf-form]", has=page.locator("input[name=name]"))
+                        if action is None
+                        else page.locator("#plain-name")
+                    )
+                    if action is not None:  # the plain form posts to its no-JS variant
+                        form.evaluate("(f, a) => f.setAttribute('action', a)", action)
+                    form.locator("input[name=name]").fill(f"{key}-{n}")
+                    counters[key].clear()
+                    t0 = time.perf_counter()
+                    with page.expect_navigation(wait_until="load"):
+                        form.locator("button[type=submit]").click()
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    if page.locator(".saved-name").inner_text() != f"{key}-{n}":
+                        raise RuntimeError(f"{key}: the result page does not show the new name")
+                    if n >= warmup:
+                        times[key].append(elapsed)
+                        sent = counters[key].count("sent") - counters[key].count("cached")
+                        requests[key].append(sent)
+        finally:
+            browser.close()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    req = {k: statistics.median(v) for k, v in requests.items()}
+    note = (
+        f"Chromium {version} headless, JS off, gunicorn 2 sync workers on loopback; wall time"
+        " around the click to the result page's load event; requests counted with"
+        f" subresources: {req['sf']:.0f} (server form) vs {req['prg']:.0f} (hand-written"
+        f" PRG) vs {req['one']:.0f} (one POST)"
+    )
+    return [
+        Result(
+            "7 no-JS round trip",
+            "submit -> result page, server form vs hand-written Post/Redirect/Get",
+            f"{med['sf']:.1f} ms, {req['sf']:.0f} requests",
+            f"{med['prg']:.1f} ms, {req['prg']:.0f} requests",
+            med["sf"] / med["prg"],
+            "≤ 1.0x",
+            med["sf"] <= med["prg"],
+            note=note,
+        ),
+        Result(
+            "7 no-JS round trip",
+            "submit -> result page, server form vs one hand-written POST answering the page",
+            f"{med['sf']:.1f} ms",
+            f"{med['one']:.1f} ms",
+            med["sf"] / med["one"],
+            note="the floor without Post/Redirect/Get (Next.js's way); reported, not a goal",
+        ),
+    ]

@@ -6,14 +6,19 @@ this wraps it and adds, under ``/_bench/``:
 * ``POST /_bench/update-name``: ``update_name`` written by hand (marshmallow, the
   same SQLite write, the same partial), answering a plain htmx form;
 * ``GET /_bench/page``: the example's layout with that plain htmx form (the
-  browser baseline).
+  browser baseline);
+* ``POST /_bench/update-name-prg``: the same form posted without JavaScript,
+  Post/Redirect/Get by hand (the state in the session, ``303`` to ``/_bench/page``);
+* ``POST /_bench/update-name-page``: the same, answering with the page itself (one
+  request, no redirect: how Next.js answers a form posted before hydration);
+* ``GET /_bench/sf-page``: the same layout with only the UpdateName server form.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, redirect, render_template, request, session
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from example import create_app as create_example_app
@@ -48,10 +53,35 @@ def update_name() -> t.Any:
     return render_template("sf_bench/plain_name_body.html", form=PlainForm(FORM_ID, state))
 
 
+def _save_name() -> dict[str, t.Any]:
+    name = request.form.get("name", "").strip()
+    if not name:
+        return {"error": "Name is required", "name": None}
+    db.set_setting("name", name)
+    return {"error": None, "name": name}
+
+
 @bp.get("/page")
 def page() -> str:
-    state = {"error": None, "name": db.get_setting("name")}
+    state = session.pop("bench_state", None) or {"error": None, "name": db.get_setting("name")}
     return render_template("sf_bench/page_plain_name.html", form=PlainForm(FORM_ID, state))
+
+
+@bp.post("/update-name-prg")
+def update_name_prg() -> t.Any:
+    session["bench_state"] = _save_name()
+    return redirect("/_bench/page", code=303)
+
+
+@bp.post("/update-name-page")
+def update_name_page() -> str:
+    state = _save_name()
+    return render_template("sf_bench/page_plain_name.html", form=PlainForm(FORM_ID, state))
+
+
+@bp.get("/sf-page")
+def sf_page() -> str:
+    return render_template("sf_bench/page_sf_name.html", saved_name=db.get_setting("name"))
 
 
 def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:

@@ -5,10 +5,11 @@ Run it with ``flask --app example run`` (or ``gunicorn 'example:create_app()'``)
 
 from __future__ import annotations
 
+import hashlib
 import os
 import typing as t
 
-from flask import Flask, Response, render_template, send_from_directory
+from flask import Flask, Response, render_template, request, send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 
 from . import admin, db
@@ -19,8 +20,17 @@ from .actions import sf
 DEV_SECRET_KEY = "dev-only-not-secret-change-me"
 
 
+class ExampleFlask(Flask):
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Static files asked for with their version (``static_url``) are cached for a
+        year, so no page load (not even the one after a no-JS submission) asks again."""
+        if request.args.get("v"):
+            return 365 * 24 * 3600
+        return super().get_send_file_max_age(filename)
+
+
 def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = ExampleFlask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE=os.path.join(app.instance_path, "example.sqlite"),
@@ -40,6 +50,16 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
     db.init_app(app)
     app.register_blueprint(admin.bp)
     sf.init_app(app)
+
+    versions: dict[str, str] = {}
+
+    @app.template_global()
+    def static_url(filename: str) -> str:
+        """``url_for('static', ...)`` with a hash of the file: a new URL when it changes."""
+        if filename not in versions or app.debug:
+            with app.open_resource(os.path.join("static", filename)) as f:
+                versions[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
+        return url_for("static", filename=filename, v=versions[filename])
 
     @app.get("/")
     def index() -> str:
