@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import pathlib
 import re
 
 import pytest
@@ -70,7 +72,9 @@ def test_template_override_is_sealed_in_the_token(app: Flask, greet) -> None:  #
 
 def test_scripts_bundled(app: Flask) -> None:
     html = render(app, "{{ server_functions_scripts() }}")
-    assert '<script src="/_sf/static/vendor/htmx/htmx.min.js?v=4.0.1" defer></script>' in html
+    # Versioned by content (cached for good, a new URL when the file changes).
+    version = _content_hash("vendor/htmx/htmx.min.js")
+    assert f'<script src="/_sf/static/vendor/htmx/htmx.min.js?v={version}" defer></script>' in html
     assert 'data-event-before="htmx:before:request"' in html
     assert "server-functions.js" in html
     assert html.startswith("<style>.htmx-indicator{visibility:hidden}")
@@ -85,7 +89,13 @@ def test_scripts_external_htmx_and_nonce(app: Flask) -> None:
 
 def test_scripts_debug_htmx(app: Flask) -> None:
     app.config["SERVER_FUNCTIONS_HTMX_DEBUG"] = True
-    assert "/vendor/htmx/htmx.js?v=4.0.1" in render(app, "{{ server_functions_scripts() }}")
+    version = _content_hash("vendor/htmx/htmx.js")
+    assert f"/vendor/htmx/htmx.js?v={version}" in render(app, "{{ server_functions_scripts() }}")
+
+
+def _content_hash(name: str) -> str:
+    path = pathlib.Path(__file__).parent.parent / "static" / name
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def test_extension_scripts_method(app: Flask, sf: ServerFunctions) -> None:
