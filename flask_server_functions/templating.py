@@ -206,10 +206,12 @@ def button_reference(
 
 
 def server_function_url(target: ServerFunction[t.Any] | Reference | str) -> str:
-    """The URL to call a server function from your own JavaScript::
+    """The URL to call a server function at from your own JavaScript.
 
-    serverFunctions.call("{{ server_function_url(server_functions.like.bind(id=3)) }}",
-                         {count: 1}).then(({state, errors}) => ...)
+    ::
+
+        serverFunctions.call("{{ server_function_url(server_functions.like.bind(id=3)) }}",
+                             {count: 1}).then(({state, errors}) => ...)
     """
     return app_state().url_for(as_reference(target))
 
