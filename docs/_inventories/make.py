@@ -9,9 +9,9 @@ the page of the project's online docs that documents them (the URL bases are in
 from __future__ import annotations
 
 import inspect
-from importlib.metadata import version
 import types
 import zlib
+from importlib.metadata import version
 from pathlib import Path
 
 import flask
@@ -60,10 +60,7 @@ def main() -> None:
         version("flask"),
         public(flask, "api/")
         + public(flask.testing, "api/")
-        + [
-            f"flask.{n} py:data 1 api/#$ -"
-            for n in ("request", "session", "g", "current_app")
-        ],
+        + [f"flask.{n} py:data 1 api/#$ -" for n in ("request", "session", "g", "current_app")],
     )
     write(
         "werkzeug",
@@ -83,8 +80,7 @@ def main() -> None:
             "marshmallow.schema.Schema py:class 1 marshmallow.schema.html#$ -",
             "marshmallow.ValidationError py:exception 1"
             " marshmallow.exceptions.html#marshmallow.exceptions.ValidationError -",
-            "marshmallow.exceptions.ValidationError py:exception 1"
-            " marshmallow.exceptions.html#$ -",
+            "marshmallow.exceptions.ValidationError py:exception 1 marshmallow.exceptions.html#$ -",
             "marshmallow.pre_load py:function 1"
             " marshmallow.decorators.html#marshmallow.decorators.pre_load -",
         ],
