@@ -128,6 +128,7 @@ def plan_task(
 ) -> dict[str, t.Any]:
     """Plan a task: a select, radio buttons, a multi-select, a date, a checkbox and a
     textarea. An error keeps every choice the user made."""
+    _maybe_slow()
     errors = {}
     if not title.strip():
         errors["title"] = ["Give the task a title."]

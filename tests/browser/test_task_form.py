@@ -64,3 +64,31 @@ def test_blank_optional_fields_take_their_defaults(
     form.get_by_label("Title").fill("Read")
     form.get_by_role("button", name="Plan task").click()
     expect(form.get_by_role("status")).to_contain_text("Planned Read (m, priority 2).")
+
+
+@pytest.fixture
+def data_hx_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[LiveServer]:
+    from .conftest import _serve
+
+    server = _serve(
+        tmp_path_factory,
+        "data-hx",
+        SERVER_FUNCTIONS_ATTRIBUTE_PREFIX="data-hx-",
+        EXAMPLE_SLOW_SECONDS=0.5,
+    )
+    yield server
+    server.stop()
+
+
+def test_data_hx_attributes_work_with_the_bundled_htmx(
+    js_page: Page, data_hx_server: LiveServer
+) -> None:
+    js_page.goto(data_hx_server.url + "/")
+    form = js_page.locator("form.task-form")
+    assert form.get_attribute("data-hx-post") and form.get_attribute("hx-post") is None
+    js_page.evaluate("window.sameDocument = true")
+    form.get_by_label("Title").fill("Shopping")
+    form.get_by_role("button", name="Plan task").click()
+    expect(form.get_by_label("Title")).to_be_disabled()  # data-hx-disable, while pending
+    expect(form.get_by_role("status")).to_contain_text("Planned Shopping")
+    assert js_page.evaluate("window.sameDocument") is True  # swapped, not navigated
