@@ -53,7 +53,14 @@ def test_first_example_runs(doc: str, tmp_path: Path, monkeypatch: pytest.Monkey
     assert result.status == 303 and "Name is required" in result.html
 
 
-DOCS = ["README.md", "docs/guide.md", "docs/security.md", "docs/client.md", "docs/index.md"]
+DOCS = [
+    "README.md",
+    "docs/guide.md",
+    "docs/security.md",
+    "docs/client.md",
+    "docs/design.md",
+    "docs/index.md",
+]
 
 
 def blocks(doc: Path) -> list[tuple[str, str]]:
@@ -120,3 +127,28 @@ def test_every_snippet_is_valid(doc: str) -> None:
             compile(code, doc, "exec")
         elif lang in ("jinja", "html"):
             env.parse(code)
+
+
+def test_the_api_reference_names_every_public_name() -> None:
+    """docs/api.md documents every name ``flask_server_functions`` exports, and the
+    public helpers of the modules users import from."""
+    api = (ROOT / "docs/api.md").read_text()
+    init = (ROOT / "flask_server_functions/__init__.py").read_text()
+    exported = re.findall(r"from \.(\w+) import (\w+) as \2", init)
+    missing = [
+        name
+        for module, name in exported
+        if f"flask_server_functions.{name}" not in api
+        and f"automodule:: flask_server_functions.{module}" not in api
+        and module != "_version"
+    ]
+    modules = {
+        "errors": "automodule:: flask_server_functions.errors",
+        "testing": "call_function, CallResult, call_server_function",
+        "schemas": "File, is_blank",
+        "signals": "automodule:: flask_server_functions.signals",
+        "stores": "automodule:: flask_server_functions.stores",
+        "templating": "templating.server_form",
+    }
+    missing += [m for m, text in modules.items() if text not in api]
+    assert not missing and {"ServerFunctions", "FormState"} <= {n for _, n in exported}
