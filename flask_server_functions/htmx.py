@@ -194,18 +194,22 @@ class HtmxDetails:
 
     @property
     def history_restore_request(self) -> bool:
+        """``HX-History-Restore-Request: true``: htmx restores a page from history."""
         return self._flag(HX_HISTORY_RESTORE_REQUEST)
 
     @property
     def current_url(self) -> str | None:
+        """``HX-Current-URL``: the URL of the page that sent the request."""
         return self.headers.get(HX_CURRENT_URL)
 
     @property
     def source(self) -> str | None:
+        """``HX-Source``: the element that triggered the request (htmx 4)."""
         return self.headers.get(HX_SOURCE)
 
     @property
     def target(self) -> str | None:
+        """``HX-Target``: the target element's id, if it has one."""
         return self.headers.get(HX_TARGET)
 
     @property

@@ -113,9 +113,11 @@ class FormState:
         return list(self.values.get(name, []))
 
     def field_id(self, name: str) -> str:
+        """The id :meth:`attrs` gives the input of ``name`` (for ``<label for=...>``)."""
         return f"{self.id}-{name}"
 
     def error_id(self, name: str) -> str:
+        """The id of :meth:`errors_for`'s element, which ``aria-describedby`` names."""
         return f"{self.id}-{name}-error"
 
     def attrs(self, name: str, *, value: t.Any = "", with_value: bool = True) -> Markup:
@@ -217,6 +219,7 @@ class FormState:
 
     @property
     def first_invalid(self) -> str | None:
+        """The first field with errors (it gets ``autofocus``), if any."""
         return next((name for name in self.errors if name != "_form"), None)
 
     def errors_for(self, name: str) -> Markup:
