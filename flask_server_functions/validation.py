@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import current_app
+from flask import current_app, has_app_context
 from marshmallow import EXCLUDE, ValidationError, fields
 from werkzeug.datastructures import FileStorage, MultiDict
 
@@ -136,7 +136,9 @@ def plain(message: str) -> str:
     key = MARSHMALLOW_MESSAGES.get(message)
     if key is None:
         return message
-    own: t.Mapping[str, str] = current_app.config.get("SERVER_FUNCTIONS_MESSAGES") or {}
+    own: t.Mapping[str, str] = (
+        current_app.config.get("SERVER_FUNCTIONS_MESSAGES") or {} if has_app_context() else {}
+    )
     return own.get(key) or DEFAULT_MESSAGES[key]
 
 
