@@ -4,12 +4,12 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: run test coverage lint bench clean
+.PHONY: run test coverage lint bench docs clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $@
 
 run: $(BIN)/.installed
@@ -29,8 +29,13 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m mypy
 
+# The documentation site (Sphinx, MyST Markdown) in docs/_build/html, warnings as
+# errors; no network needed (intersphinx reads docs/_inventories/).
+docs: $(BIN)/.installed
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 bench: $(BIN)/.installed  # exits 1 if a goal is missed; BENCH_ARGS=--write keeps RESULTS.md
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info docs/_build

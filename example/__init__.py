@@ -13,7 +13,7 @@ from flask import Flask, Response, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from . import admin, db
-from .actions import sf
+from .actions import TASK_CHOICES, sf
 
 #: Development only: set FLASK_SECRET_KEY in the environment, or SECRET_KEY in
 #: instance/config.py, for anything else.
@@ -50,6 +50,7 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
     db.init_app(app)
     app.register_blueprint(admin.bp)
     sf.init_app(app)
+    app.context_processor(lambda: {"task_choices": TASK_CHOICES})
 
     versions: dict[str, str] = {}
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 import typing as t
 
 from flask import current_app, session
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import FileStorage
 
 from flask_server_functions import ServerFunctions
@@ -105,3 +106,46 @@ def toggle_admin() -> dict[str, t.Any]:
     """Demo only: become (or stop being) the admin, to try the guarded function."""
     session["admin"] = not session.get("admin")
     return {"admin": session["admin"]}
+
+
+#: The task form's choices: every kind of field (see partials/task_form.html).
+TASK_SIZES = {"s": "Small", "m": "Medium", "l": "Large"}
+TASK_PRIORITIES = {1: "Low", 2: "Normal", 3: "High"}
+TASK_TAGS = {"home": "Home", "work": "Work", "errand": "Errand"}
+#: What the template lists (a context processor gives it to every template).
+TASK_CHOICES = {"sizes": TASK_SIZES, "priorities": TASK_PRIORITIES, "tags": TASK_TAGS}
+
+
+@sf.function(template="partials/task_form.html")
+def plan_task(
+    title: str,
+    size: str = "m",
+    priority: int = 2,
+    tags: list[str] | None = None,
+    due: datetime.date | None = None,
+    urgent: bool = False,
+    notes: str = "",
+) -> dict[str, t.Any]:
+    """Plan a task: a select, radio buttons, a multi-select, a date, a checkbox and a
+    textarea. An error keeps every choice the user made."""
+    _maybe_slow()
+    errors = {}
+    if not title.strip():
+        errors["title"] = ["Give the task a title."]
+    if size not in TASK_SIZES:
+        errors["size"] = ["Choose a size from the list."]
+    if priority not in TASK_PRIORITIES:
+        errors["priority"] = ["Choose a priority."]
+    if set(tags or ()) - set(TASK_TAGS):
+        errors["tags"] = ["Choose tags from the list."]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "title": title.strip(),
+        "size": size,
+        "priority": priority,
+        "tags": tags or [],
+        "due": due.isoformat() if due else None,
+        "urgent": urgent,
+        "notes": notes,
+    }

@@ -36,6 +36,12 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_HTMX_DEBUG": False,
     # The htmx major version of the markup the extension writes.
     "SERVER_FUNCTIONS_DIALECT": "4",
+    # How htmx attribute names are written: "hx-" or "data-hx-" (valid HTML5; htmx
+    # reads both).
+    "SERVER_FUNCTIONS_ATTRIBUTE_PREFIX": "hx-",
+    # Your own default error messages, by marshmallow's error key ("required",
+    # "invalid", "null", ...) over the extension's (validation.DEFAULT_MESSAGES).
+    "SERVER_FUNCTIONS_MESSAGES": {},
     # Other origins ("https://example.com") allowed to post to server functions.
     "SERVER_FUNCTIONS_ALLOWED_ORIGINS": [],
     # A POST with no Origin, Sec-Fetch-Site or Referer header: "allow" or "deny".
@@ -69,7 +75,10 @@ class AppState:
         self.config = app.config
         dialect = app.config["SERVER_FUNCTIONS_DIALECT"]
         _check_choice(app.config, "SERVER_FUNCTIONS_DIALECT", tuple(htmx.DIALECTS))
-        self.dialect = htmx.DIALECTS[dialect]
+        _check_choice(app.config, "SERVER_FUNCTIONS_ATTRIBUTE_PREFIX", htmx.PREFIXES)
+        self.dialect = htmx.DIALECTS[dialect].with_prefix(
+            app.config["SERVER_FUNCTIONS_ATTRIBUTE_PREFIX"]
+        )
         if app.config["SERVER_FUNCTIONS_HTMX"] is None:
             app.config["SERVER_FUNCTIONS_HTMX"] = (
                 "bundled" if self.dialect.bundled_htmx else "external"

@@ -62,6 +62,7 @@ def call(token: str) -> ResponseReturnValue:
         state=outcome.form.state,
         errors=outcome.form.errors,
         status=outcome.status,
+        ran=outcome.ran,
     )
     return answer(path, outcome, page)
 

@@ -20,6 +20,9 @@ from werkzeug.datastructures import Headers
 #: The htmx release vendored in ``static/vendor/htmx`` (see its README.md).
 HTMX_VERSION = "4.0.1"
 
+#: The confirmation attribute ``server_button(confirm=...)`` writes.
+HX_CONFIRM = "hx-confirm"
+
 # Request headers htmx sends (htmx 4 names).
 HX_REQUEST = "HX-Request"
 HX_BOOSTED = "HX-Boosted"
@@ -52,6 +55,20 @@ class Dialect:
     event_before_swap: str | None = None
     #: Whether the extension may serve its bundled htmx (4.0.1) for this markup.
     bundled_htmx: bool = True
+    #: How attribute names are spelled on pages: ``"hx-"`` or ``"data-hx-"`` (which
+    #: htmx 4 and 2 read alike, and which HTML validators accept).
+    prefix: str = "hx-"
+
+    def with_prefix(self, prefix: str) -> Dialect:
+        """This dialect, writing attribute names with ``prefix`` (one of :data:`PREFIXES`)."""
+        if prefix not in PREFIXES:
+            raise ValueError(f"the attribute prefix must be one of: {', '.join(PREFIXES)}")
+        return self if prefix == self.prefix else dataclasses.replace(self, prefix=prefix)
+
+    def attr(self, name: str) -> str:
+        """The page's spelling of the htmx attribute ``name`` (``hx-swap``, ``data-hx-swap``)."""
+        canonical = canonical_name(name)
+        return self.prefix + canonical[3:] if canonical.startswith("hx-") else canonical
 
     def disabled_controls(self, form_id: str) -> str:
         """The value of :attr:`disable_attr`: every control of the form."""
@@ -61,13 +78,13 @@ class Dialect:
         return _CONTROLS_4
 
     def form_attributes(self, action: str, form_id: str) -> dict[str, str]:
-        """The ``hx-*`` attributes of a server-function ``<form>``.
+        """The htmx attributes of a server-function ``<form>`` (spelled with :attr:`prefix`).
 
         Everything is written on the form itself: htmx 4 attributes do not inherit,
         so nothing the app puts on an ancestor changes how the form behaves (and in
         htmx 2, explicit attributes override inherited ones).
         """
-        return {
+        attrs = {
             "hx-post": action,
             "hx-target": "this",
             "hx-swap": "innerHTML",
@@ -76,10 +93,11 @@ class Dialect:
             "hx-sync": "this:drop",
             self.disable_attr: self.disabled_controls(form_id),
         }
+        return {self.attr(name): value for name, value in attrs.items()}
 
     def form_attributes_html(self, action: str, form_id: str) -> str:
         """:meth:`form_attributes` as HTML (escaped), the constant part built once."""
-        return f'hx-post="{escape(action)}" ' + _constant_html(
+        return f'{self.attr("hx-post")}="{escape(action)}" ' + _constant_html(
             self, form_id if self.name == "2" else ""
         )
 
@@ -111,10 +129,20 @@ class Dialect:
         return events
 
 
+#: The spellings of htmx attribute names (``SERVER_FUNCTIONS_ATTRIBUTE_PREFIX``).
+PREFIXES = ("hx-", "data-hx-")
+
+
+def canonical_name(name: str) -> str:
+    """An attribute name as compared: lower case, ``data-hx-*`` read as ``hx-*``."""
+    name = name.lower()
+    return name[5:] if name.startswith("data-hx-") else name
+
+
 @functools.lru_cache(maxsize=1024)
 def _constant_html(dialect: Dialect, form_id: str) -> str:
     attrs = dialect.form_attributes("", form_id)
-    del attrs["hx-post"]
+    del attrs[dialect.attr("hx-post")]
     return " ".join(f'{name}="{escape(value)}"' for name, value in attrs.items())
 
 
@@ -166,18 +194,22 @@ class HtmxDetails:
 
     @property
     def history_restore_request(self) -> bool:
+        """``HX-History-Restore-Request: true``: htmx restores a page from history."""
         return self._flag(HX_HISTORY_RESTORE_REQUEST)
 
     @property
     def current_url(self) -> str | None:
+        """``HX-Current-URL``: the URL of the page that sent the request."""
         return self.headers.get(HX_CURRENT_URL)
 
     @property
     def source(self) -> str | None:
+        """``HX-Source``: the element that triggered the request (htmx 4)."""
         return self.headers.get(HX_SOURCE)
 
     @property
     def target(self) -> str | None:
+        """``HX-Target``: the target element's id, if it has one."""
         return self.headers.get(HX_TARGET)
 
     @property

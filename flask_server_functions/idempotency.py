@@ -76,7 +76,8 @@ def run_once(
             return None
         form = FormState(ref, outcome["state"], values=outcome["values"], errors=outcome["errors"])
         location = outcome["location"]
-        return Outcome(form, outcome["status"], redirect(location) if location else None)
+        location_response = redirect(location) if location else None
+        return Outcome(form, outcome["status"], location_response, ran=False)  # a replay
     try:
         done = run()
     except BaseException:

@@ -34,7 +34,7 @@ def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Ou
     try:
         kwargs = arguments(ref, form_data)
     except ValidationError as e:
-        return _invalid(ref, form_data, previous, e)
+        return _invalid(ref, form_data, previous, e).before_call()
     if function.state_parameter:
         kwargs[function.state_parameter] = previous
 

@@ -90,15 +90,17 @@ def render_form_body(form: FormState, next_url: str) -> str:
     if function.idempotent:
         once = secrets.token_urlsafe(16)
         parts.append(f'<input type="hidden" name="{ONCE_FIELD}" value="{once}">')
-    if form.form_errors:
-        messages = " ".join(str(escape(m)) for m in form.form_errors)
-        parts.append(f'<p class="sf-form-error" role="alert">{messages}</p>')
     ref = form.ref
     # A function called without a form of its own (JSON, call_function, a hand-made
     # hx-post) still gets an answer: its state, if it is a message.
     partial = ref.template or ref.function.template or RESULT_TEMPLATE
-    parts.append(render(partial, form=form))
-    return "\n".join(parts)
+    form.form_errors_placed = False
+    inside = render(partial, form=form)
+    # Form-wide errors go first, unless the partial placed them itself.
+    if not form.form_errors_placed:
+        parts.append(form.form_error())
+    parts.append(inside)
+    return "\n".join(p for p in parts if p)
 
 
 def render_refreshed(form: FormState) -> str:

@@ -7,16 +7,25 @@ parameters are derived; anything richer takes an explicit ``schema=``.
 hint                   field                                       empty input
 =====================  ==========================================  ==============
 ``str``                ``String``                                  ``""``
-``int``/``float``      ``Integer``/``Float``                       error
-``Decimal``            ``Decimal``                                 error
+``int``/``float``      ``Integer``/``Float``                       required
+``Decimal``            ``Decimal``                                 required
 ``bool``               ``Boolean`` (a missing checkbox is False)   False
-``date``/``datetime``  ``Date``/``DateTime`` (HTML input formats)  error
+``date``/``datetime``  ``Date``/``DateTime`` (HTML input formats)  required
 ``list[X]``            ``List(X)`` (every value of the field)      ``[]``
 ``X | None``           not required; empty input is ``None``       ``None``
 ``FileStorage``        :class:`File` (an uploaded file)             missing
 =====================  ==========================================  ==============
 
 A parameter with a default is not required and takes that default when missing.
+
+**Blank means missing** (:func:`is_blank`), on this path and for an explicit
+``schema=`` alike: an empty value (``""``, what an empty input sends) is read as if
+the field had not been sent. A field that is not required takes its default
+(``priority: int = 2`` gets 2, ``due: date | None = None`` gets ``None``, as does
+``fields.Date(load_default=None, allow_none=True)``); a required one says "This
+field is required.". The one exception is a required string: a text input always
+sends its value, so ``name: str`` gets ``""`` (check it in the function, or use
+``validate.Length(min=1)`` in a schema).
 """
 
 from __future__ import annotations
@@ -93,15 +102,24 @@ _SIMPLE: dict[type, type[fields.Field[t.Any]]] = {
 }
 
 
+def is_blank(field: fields.Field[t.Any], value: t.Any) -> bool:
+    """Whether ``value`` counts as not sent for ``field``: ``""``, unless the field is
+    a required string (whose empty value is ``""``)."""
+    return value == "" and not (field.required and isinstance(field, fields.String))
+
+
 class FormSchema(Schema):
-    """Base of derived schemas: HTML forms send ``""`` for an empty optional field."""
+    """Base of derived schemas: HTML forms send ``""`` for an empty optional field
+    (read as missing, :func:`is_blank`, also when the schema is loaded directly)."""
 
     @pre_load
-    def _empty_to_none(self, data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
-        for name, field in self.load_fields.items():
-            if field.allow_none and data.get(name) == "" and not isinstance(field, fields.String):
-                data[name] = None
-        return data
+    def _blank_is_missing(self, data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
+        blank = {
+            field.data_key or name
+            for name, field in self.load_fields.items()
+            if is_blank(field, data.get(field.data_key or name))
+        }
+        return {k: v for k, v in data.items() if k not in blank} if blank else data
 
 
 def _unwrap_optional(hint: t.Any) -> tuple[t.Any, bool]:

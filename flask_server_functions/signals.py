@@ -1,8 +1,10 @@
 """Signals sent by the extension (blinker, as Flask's own).
 
 ``function_called`` is sent after every call that got as far as validation, with
-the app as sender and ``function``, ``ref``, ``state``, ``errors`` and ``status``
-as keyword arguments: for logging, metrics, and :mod:`flask_server_functions.testing`.
+the app as sender and ``function``, ``ref``, ``state``, ``errors``, ``status`` and
+``ran`` (whether the function ran: not for input refused by validation, nor for an
+idempotent replay) as keyword arguments: for logging, metrics, and
+:mod:`flask_server_functions.testing`.
 
 ::
 

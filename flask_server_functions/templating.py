@@ -59,6 +59,22 @@ def _attributes(attrs: t.Mapping[str, t.Any]) -> Markup:
     return Markup(" ".join(parts))
 
 
+def merge_attributes(
+    own: t.Mapping[str, t.Any], given: t.Mapping[str, t.Any] | None, dialect: htmx.Dialect
+) -> dict[str, t.Any]:
+    """``given`` over ``own``: a given value replaces the one for the same attribute
+    (``hx-swap`` and ``data-hx-swap`` are the same), ``class`` values are joined, and
+    ``None`` or ``False`` leaves an attribute out. htmx names take the dialect's prefix.
+    """
+    merged = {dialect.attr(name): value for name, value in own.items()}
+    for name, value in (given or {}).items():
+        key = dialect.attr(name)
+        if key == "class" and merged.get("class") and value:
+            value = f"{merged['class']} {value}"
+        merged[key] = value
+    return merged
+
+
 def server_form(
     target: ServerFunction[t.Any] | Reference | str,
     *,
@@ -88,29 +104,39 @@ def server_form(
         renders).
     :param class_: CSS classes for the form.
     :param enctype: e.g. ``"multipart/form-data"`` for file uploads.
-    :param attrs: any other attributes for the ``<form>``.
+    :param attrs: more attributes for the ``<form>``, or other values for its own:
+        a value given here replaces the extension's (``hx-swap``, ``hx-target``...),
+        ``class`` is added to ``sf-form``, ``None`` leaves an attribute out, and no
+        attribute is ever written twice. ``id`` here is the same as ``id=``.
     """
+    attrs = dict(attrs or {})
+    id = attrs.pop("id", None) or id  # the form's id is part of its identity: id=
     ref = as_reference(target)
     if template is not None or id is not None:
         # Sealed in the token, so the htmx answer renders the same ids.
         ref = ref.using(template, **({FORM_ID_OPTION: id} if id is not None else {}))
     ref.partial  # noqa: B018 - fail early with a clear message if there is none
     state = app_state()
+    dialect = state.dialect
     form = form_state(ref, initial_state=initial_state)
-    action = escape(state.url_for(ref))
+    action = state.url_for(ref)
     if enctype is None and ref.function.file_fields:
         enctype = "multipart/form-data"
-    form_id = escape(form.id)
-    classes = escape(f"sf-form {class_}" if class_ else "sf-form")
-    start = [f'<form id="{form_id}" class="{classes}" method="post" action="{action}"']
-    if enctype:
-        start.append(f'enctype="{escape(enctype)}"')
-    start.append("data-sf-form")
-    start.append(state.dialect.form_attributes_html(action, form.id))
+    own = {
+        "id": form.id,
+        "class": f"sf-form {class_}" if class_ else "sf-form",
+        "method": "post",
+        "action": action,
+        "enctype": enctype,
+        "data-sf-form": True,
+    }
     if attrs:
-        start.append(_attributes(attrs))
+        own.update(dialect.form_attributes(action, form.id))
+        start = f"<form {_attributes(merge_attributes(own, attrs, dialect))}"
+    else:  # the common case: the constant htmx attributes, built once
+        start = f"<form {_attributes(own)} {dialect.form_attributes_html(action, form.id)}"
     body = render_form_body(form, permalink or current_page())
-    return Markup(f"{' '.join(start)}>{body}\n</form>")
+    return Markup(f"{start}>{body}\n</form>")
 
 
 def server_button(
@@ -123,6 +149,7 @@ def server_button(
     button_class: str | None = None,
     permalink: str | None = None,
     id: str | None = None,
+    attrs: t.Mapping[str, t.Any] | None = None,
 ) -> Markup:
     """A single button that calls a server function (e.g. "Delete", "Like").
 
@@ -134,15 +161,26 @@ def server_button(
 
     Its label and options are sealed in the reference, so the re-rendered button
     is the same one. The function's state (or error) is shown after the button.
+
+    :param label: the button's text.
+    :param pending_label: its text while the call is in flight.
+    :param confirm: a question the browser asks first (``hx-confirm``; with
+        JavaScript off the button submits without asking).
+    :param class_: CSS classes for the button's ``<form>`` (besides ``sf-button``).
+    :param button_class: CSS classes for the ``<button>`` itself.
+    :param permalink: where a no-JS submission lands; default: this page.
+    :param id: the form's id, as in :func:`server_form`.
+    :param attrs: attributes for the button's ``<form>``, merged as in
+        :func:`server_form` (``data-optimistic``, ``hx-*``, ``class``).
     """
     ref = button_reference(target, label, pending_label=pending_label, button_class=button_class)
-    attrs = {"hx-confirm": confirm} if confirm else None
+    own = {htmx.HX_CONFIRM: confirm} if confirm else {}
     return server_form(
         ref,
         permalink=permalink,
         id=id,
         class_=" ".join(filter(None, ["sf-button", class_])),
-        attrs=attrs,
+        attrs={**own, **(attrs or {})},
     )
 
 
@@ -166,10 +204,12 @@ def button_reference(
 
 
 def server_function_url(target: ServerFunction[t.Any] | Reference | str) -> str:
-    """The URL to call a server function from your own JavaScript::
+    """The URL to call a server function at from your own JavaScript.
 
-    serverFunctions.call("{{ server_function_url(server_functions.like.bind(id=3)) }}",
-                         {count: 1}).then(({state, errors}) => ...)
+    ::
+
+        serverFunctions.call("{{ server_function_url(server_functions.like.bind(id=3)) }}",
+                             {count: 1}).then(({state, errors}) => ...)
     """
     return app_state().url_for(as_reference(target))
 

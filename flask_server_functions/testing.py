@@ -23,11 +23,14 @@ fixture of your tests (this module is a pytest plugin, loaded automatically).
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 import typing as t
 
 import pytest
-from flask import request
+from flask import Flask, request
 from flask.testing import FlaskClient
+from werkzeug.exceptions import HTTPException
 from werkzeug.test import TestResponse
 
 from .config import app_state
@@ -40,22 +43,36 @@ from .wire import FORM_ID_OPTION, NEXT_FIELD, STATE_FIELD
 
 @dataclasses.dataclass
 class CallResult:
-    """What a call did."""
+    """What a call did (every field and property below).
 
-    #: The endpoint's own response (200/422 with htmx, 303 without JS, 4xx refusals).
+    ::
+
+        result = call_function(client, add_task, {"title": ""}, js=False)
+        assert result.status == 303 and not result.called
+        assert result.errors == {"title": ["This field is required."]}
+        assert "This field is required." in result.html
+    """
+
+    #: The endpoint's own response: 200 (or 422 for invalid input, 500 for a failure)
+    #: with htmx and JSON; 303 without JS; a 4xx refusal (400, 403, 404, 413).
     response: TestResponse
-    #: The page the browser ends on: the redirect's target without JS, else ``response``.
+    #: The page the browser ends on: without JS the 303's target (fetched, unless
+    #: ``follow_redirects=False``), else :attr:`response` itself.
     page: TestResponse
-    #: The state the function returned (or the previous one, after invalid input);
-    #: ``None`` if the call was refused before validation.
+    #: The state the function returned (the previous one after invalid input or a
+    #: failure); ``None`` if the call was refused before validation.
     state: t.Any
-    #: Field errors (``{}`` when valid).
+    #: Field errors, ``{field: [message, ...]}`` (``"_form"`` for form-wide ones);
+    #: ``{}`` when the input was valid.
     errors: dict[str, list[str]]
-    #: Whether the call got as far as validation.
+    #: Whether the function ran: ``False`` for input refused by validation (422), a
+    #: refused call (400, 403...) and the replay of an idempotent call. ``True`` also
+    #: when it then raised (500, :attr:`errors` has the ``"_form"`` message).
     called: bool
 
     @property
     def status(self) -> int:
+        """The status code of :attr:`response`."""
         return self.response.status_code
 
     @property
@@ -65,6 +82,7 @@ class CallResult:
 
     @property
     def ok(self) -> bool:
+        """The function ran, without errors, and the answer is not an error status."""
         return self.called and not self.errors and self.status < 400
 
 
@@ -91,6 +109,8 @@ def call_function(
     :param follow_redirects: without JS, GET the 303's target like a browser.
     :param form_id: the ``id=`` the page gives the form in ``server_form(..., id=...)``
         (it is part of the form's identity, so the page shows the kept result in it).
+        Without JS, leaving it out for such a form raises a ``ValueError`` that
+        names the ``form_id=`` to pass (the page would not show the result).
     """
     app = client.application
     with app.test_request_context(page):
@@ -115,14 +135,57 @@ def call_function(
     page_response = response
     if not js and follow_redirects and response.status_code == 303:
         page_response = client.get(response.headers["Location"])
+        if form_id is None:
+            _check_form_found(app, page, ref, page_response)
     last = calls[-1] if calls else {}
     return CallResult(
         response=response,
         page=page_response,
         state=last.get("state"),
         errors=dict(last.get("errors") or {}),
-        called=bool(calls),
+        called=bool(last.get("ran")),
     )
+
+
+_FORM_TAG = re.compile(r"<form\b[^>]*>", re.I)
+_ATTR = re.compile(r'\b(id|action)="([^"]*)"')
+
+
+def _check_form_found(app: Flask, page: str, ref: Reference, got: TestResponse) -> None:
+    """Fail if the page shows the form for ``ref`` only under an ``id=`` of its own:
+    the kept result went to a form that is not there."""
+    if not (got.mimetype or "").startswith("text/html"):
+        return
+    with app.test_request_context(page):
+        state = app_state(app)
+        prefix = state.url_for(ref).rsplit("/", 1)[0] + "/"
+        ids: set[str | None] = set()
+        for tag in _FORM_TAG.findall(got.get_data(as_text=True)):
+            attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(tag)}
+            action = attrs.get("action", "")
+            if not action.startswith(prefix):
+                continue
+            try:
+                function_id, sealed = state.codec.loads(action[len(prefix) :])
+            except HTTPException:
+                continue
+            if function_id != ref.function.id:
+                continue
+            found = Reference.from_sealed(ref.function, sealed)
+            options = {k: v for k, v in found.options.items() if k != FORM_ID_OPTION}
+            if (
+                function_id == ref.function.id
+                and found.bound == ref.bound
+                and (options == ref.options)
+            ):
+                ids.add(found.options.get(FORM_ID_OPTION))
+    if ids and None not in ids:
+        named = " or ".join(f"form_id={i!r}" for i in sorted(t.cast("set[str]", ids)))
+        raise ValueError(
+            f"the page {page!r} renders the form for {ref.function.name!r} with its own id"
+            f" (server_form(..., id=...)), so it shows the result only to a call with that"
+            f" id: pass {named} to call_function"
+        )
 
 
 @pytest.fixture

@@ -3,17 +3,68 @@
 :func:`arguments` maps the submitted fields onto the marshmallow schema (one value
 per field, every value for list fields, bound names left out), loads them, and
 adds the bound values: the keyword arguments of the call. Invalid input raises
-marshmallow's ``ValidationError``; :func:`messages` turns it into field errors.
+marshmallow's ``ValidationError``; :func:`messages` turns it into field errors, in
+the extension's plain wording (:data:`DEFAULT_MESSAGES`) where marshmallow would use
+its own.
+
+A blank value (``""``, what an empty input sends) counts as not sent, except for a
+required string (:func:`.schemas.is_blank`): on both the type-hint and the
+explicit-schema path, a field that is not required takes its default, and a
+required one says "This field is required.".
 """
 
 from __future__ import annotations
 
 import typing as t
 
+from flask import current_app, has_app_context
 from marshmallow import EXCLUDE, ValidationError, fields
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from .functions import Reference, ServerFunction
+from .schemas import is_blank
+
+#: The messages a user sees by default, by key, instead of marshmallow's developer
+#: wording (the value each replaces is in :data:`MARSHMALLOW_MESSAGES`). Replace any
+#: of them for an app with ``SERVER_FUNCTIONS_MESSAGES = {"required": "..."}``, and
+#: for one field with marshmallow's own ``error_messages=`` (those are kept as written).
+DEFAULT_MESSAGES: dict[str, str] = {
+    "required": "This field is required.",
+    "null": "This field is required.",
+    "invalid": "This value is not valid.",
+    "string": "Enter text.",
+    "integer": "Enter a whole number.",
+    "number": "Enter a number.",
+    "too_large": "This number is too large.",
+    "boolean": "Choose yes or no.",
+    "date": "Enter a date.",
+    "datetime": "Enter a date and time.",
+    "time": "Enter a time.",
+    "list": "Choose from the list.",
+    "email": "Enter an email address.",
+    "url": "Enter a web address (https://...).",
+    "uuid": "Enter a valid identifier.",
+}
+
+#: Marshmallow's default messages, and the key of :data:`DEFAULT_MESSAGES` each
+#: becomes.
+MARSHMALLOW_MESSAGES: dict[str, str] = {
+    "Missing data for required field.": "required",
+    "Field may not be null.": "null",
+    "Invalid value.": "invalid",
+    "Not a valid string.": "string",
+    "Not a valid integer.": "integer",
+    "Not a valid number.": "number",
+    "Number too large.": "too_large",
+    "Not a valid boolean.": "boolean",
+    "Not a valid date.": "date",
+    "Not a valid datetime.": "datetime",
+    "Not a valid time.": "time",
+    "Not a valid list.": "list",
+    "Not a valid email address.": "email",
+    "Not a valid URL.": "url",
+    "Not a valid UUID.": "uuid",
+}
 
 
 def arguments(ref: Reference, form_data: MultiDict[str, t.Any]) -> dict[str, t.Any]:
@@ -60,20 +111,35 @@ def schema_input(
             value = form_data.get(key)
             if isinstance(value, FileStorage) and not value.filename:
                 continue  # an empty file input: no file chosen
+            if is_blank(field, value):
+                continue  # an empty input: its default, or "required"
             data[key] = value
     return data
 
 
 def messages(error: ValidationError) -> dict[str, list[str]]:
-    """Marshmallow's messages as ``{field: [message, ...]}`` (``"_form"`` for the rest)."""
+    """Marshmallow's messages as ``{field: [message, ...]}`` (``"_form"`` for the rest),
+    in plain words (:func:`plain`)."""
     raw = error.messages
     if not isinstance(raw, dict):
-        return {"_form": [str(m) for m in (raw if isinstance(raw, list) else [raw])]}
+        return {"_form": [plain(str(m)) for m in (raw if isinstance(raw, list) else [raw])]}
     out: dict[str, list[str]] = {}
     for key, value in raw.items():
         name = "_form" if key == "_schema" else str(key)
-        out[name] = _flatten(value)
+        out[name] = [plain(m) for m in _flatten(value)]
     return out
+
+
+def plain(message: str) -> str:
+    """``message``, or the app's (``SERVER_FUNCTIONS_MESSAGES``) or the extension's
+    (:data:`DEFAULT_MESSAGES`) wording if it is one of marshmallow's defaults."""
+    key = MARSHMALLOW_MESSAGES.get(message)
+    if key is None:
+        return message
+    own: t.Mapping[str, str] = (
+        current_app.config.get("SERVER_FUNCTIONS_MESSAGES") or {} if has_app_context() else {}
+    )
+    return own.get(key) or DEFAULT_MESSAGES[key]
 
 
 def _flatten(value: t.Any) -> list[str]:

@@ -132,12 +132,12 @@ def test_optional_schema_field_the_function_needs_is_422_not_500(
     no_file = {"image": (io.BytesIO(b""), "")}  # "no file chosen"
     response = client.post(url, data=no_file, headers=HTMX, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Missing data for required field." in response.text
+    assert "This field is required." in response.text
     response = client.post(url, data={}, headers={"Accept": "application/json"})
     assert response.status_code == 422
     assert response.json == {
         "state": None,
-        "errors": {"image": ["Missing data for required field."]},
+        "errors": {"image": ["This field is required."]},
     }
 
 

@@ -52,7 +52,7 @@ def test_optional_empty_string_is_none() -> None:
     def f(n: int | None = None, s: str | None = None):  # type: ignore[no-untyped-def]
         ...
 
-    assert load(f, {"n": "", "s": ""}) == {"n": None, "s": ""}
+    assert load(f, {"n": "", "s": ""}) == {"n": None, "s": None}  # blank means missing
 
 
 def test_bool_checkbox_missing_is_false() -> None:

@@ -267,7 +267,7 @@ def test_token_for_a_with_the_fields_of_b(client: FlaskClient, page, echo, renam
     # echo's token with rename's fields: echo validates its own fields, rename never runs
     r = client.post(form_action(html, 0), data={"note_id": "1", "title": "x"}, headers=HTMX)
     verdict(r, 422, ran=False)
-    assert "Missing data for required field." in r.text
+    assert "This field is required." in r.text
 
 
 # --- origin -----------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_no_js_mode_follows_the_redirect(client, greet) -> None:  # type: ignore
 def test_errors_and_failures(client, greet) -> None:  # type: ignore[no-untyped-def]
     result = call_function(client, greet, {})
     assert not result.ok and result.status == 422
-    assert result.errors == {"name": ["Missing data for required field."]}
+    assert result.errors == {"name": ["This field is required."]}
     result = call_function(client, greet, {"name": "boom"})
     assert result.status == 500 and "Error " in result.errors["_form"][0]
 

@@ -108,7 +108,7 @@ def test_missing_required_field(sf: ServerFunctions, client: FlaskClient, page) 
     page.append(needs)
     r = client.post(form_action(client.get("/page").text), data={}, headers=HTMX)
     assert r.status_code == 422
-    assert "Missing data for required field." in r.text
+    assert "This field is required." in r.text
     assert calls == []
 
 
@@ -142,7 +142,7 @@ def test_no_js_validation_error_keeps_values_after_redirect(
     assert r.status_code == 303
     html = client.get("/page").text
     assert 'value="Typed text"' in html
-    assert "Not a valid integer." in html
+    assert "Enter a whole number." in html
     assert calls == []
 
 
@@ -300,7 +300,7 @@ def test_json_call(client: FlaskClient, update_name, page) -> None:  # type: ign
     assert r.get_json() == {"state": {"error": None, "name": "Json"}, "errors": None}
     r = client.post(url, json={}, headers={"Accept": "application/json"})
     assert r.status_code == 422
-    assert r.get_json()["errors"] == {"name": ["Missing data for required field."]}
+    assert r.get_json()["errors"] == {"name": ["This field is required."]}
 
 
 def test_async_function(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
