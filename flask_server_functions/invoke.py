@@ -58,7 +58,8 @@ def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Ou
         )
         message = FAILURE_MESSAGE.format(error_id=error_id)
         values = typed_values(form_data)
-        return Outcome(FormState(ref, previous, values=values, errors={"_form": [message]}), 500)
+        form = FormState(ref, previous, values=values, errors={"_form": [message]})
+        return Outcome(form, 500, error_id=error_id)
 
     if isinstance(result, Response):
         return Outcome(FormState(ref, previous), result.status_code, result)

@@ -36,7 +36,17 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("per-app state", {"config"}),
     (
         "request",
-        {"inputs", "origin", "negotiation", "permalink", "kept", "guards", "idempotency"},
+        {
+            "inputs",
+            "origin",
+            "negotiation",
+            "permalink",
+            "kept",
+            "guards",
+            "idempotency",
+            "ratelimit",
+            "tracing",
+        },
     ),
     ("rendering", {"rendering", "templating"}),
     ("endpoint", {"invoke", "answers", "endpoint"}),
