@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import current_app, g, request
+from flask import current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, HTTPException
@@ -44,7 +44,9 @@ def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
     facts = CallFacts(request_path())
     with call_span(facts):
-        return _call(app_state(), token, facts)
+        response = make_response(_call(app_state(), token, facts))
+        facts.status = response.status_code
+        return response
 
 
 def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:

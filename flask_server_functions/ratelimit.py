@@ -149,3 +149,11 @@ def _limiter(app: Flask) -> RateLimiter:
     limiter = kind(storage)
     app.extensions[_LIMITER_KEY] = (setting, strategy, limiter)
     return limiter
+
+
+def reset_rate_limits(app: Flask) -> None:
+    """Forget every counter of ``app``'s rate limits (for tests; the whole storage is
+    cleared, so do not call it on a storage shared with other limits)."""
+    cached = app.extensions.get(_LIMITER_KEY)
+    if cached is not None:
+        cached[2].storage.reset()

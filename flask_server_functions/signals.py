@@ -1,8 +1,13 @@
 """Signals sent by the extension (blinker, as Flask's own).
 
-``function_called`` is sent after every call that got as far as validation, with
-the app as sender and ``function``, ``ref``, ``state``, ``errors`` and ``status``
-as keyword arguments: for logging, metrics, and :mod:`flask_server_functions.testing`.
+``function_called`` is sent after every call whose function is known, with the app
+as sender and ``function``, ``ref``, ``state``, ``errors`` and ``status`` as keyword
+arguments, plus what the tracing span records (:mod:`.tracing`): ``path``
+(``"htmx"``, ``"json"``, ``"nojs"``), ``outcome`` (``"ok"``, ``"invalid"``,
+``"refused"``, ``"redirect"``, ``"error"``), ``error_id``, ``replay``,
+``validate_only`` and ``rate_limited``. A refused call has ``state=None`` and its
+message in ``errors["_form"]``. For logging, metrics, and
+:mod:`flask_server_functions.testing`.
 
 ::
 

@@ -49,7 +49,7 @@ class CallResult:
     #: The state the function returned (or the previous one, after invalid input);
     #: ``None`` if the call was refused before validation.
     state: t.Any
-    #: Field errors (``{}`` when valid).
+    #: Field errors (``{}`` when valid; a refusal's message under ``"_form"``).
     errors: dict[str, list[str]]
     #: Whether the call got as far as validation.
     called: bool
@@ -121,7 +121,7 @@ def call_function(
         page=page_response,
         state=last.get("state"),
         errors=dict(last.get("errors") or {}),
-        called=bool(calls),
+        called=any(call.get("outcome") != "refused" for call in calls),
     )
 
 

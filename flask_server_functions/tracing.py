@@ -10,8 +10,9 @@ a child of the current span, e.g. the Flask request span of
 ``server_function.name``           the function's name (``@sf.function(name=...)``)
 ``server_function.id``             its stable id (as in the token)
 ``server_function.path``           ``htmx``, ``json`` or ``nojs``
-``server_function.outcome``        ``ok``, ``invalid`` (422), ``refused``, ``redirect``
-                                   or ``error`` (the function raised)
+``server_function.outcome``        ``ok``, ``invalid`` (422), ``refused`` (a 4xx, or a
+                                   guard's redirect to login), ``redirect`` (the
+                                   function returned one) or ``error`` (it raised)
 ``http.response.status_code``      the status of the answer
 ``server_function.error_id``       the id logged with a failure
 ``server_function.replay``         an idempotent replay answered from the store
@@ -68,9 +69,9 @@ class CallFacts:
         )
 
     def refused(self, status: int, rate_limited: bool) -> None:
-        """The call was refused with ``status`` (a redirect below 400, e.g. to a login)."""
+        """The call was refused with ``status`` (a 4xx, or a redirect to a login view)."""
         self.status = status
-        self.outcome = "refused" if status >= 400 else "redirect"
+        self.outcome = "refused"
         self.rate_limited = rate_limited
 
     def signal_facts(self) -> dict[str, t.Any]:

@@ -208,7 +208,7 @@ def test_shares_flask_limiters_storage(app: Flask, client, greet) -> None:  # ty
     assert client.get("/ping").status_code == 429
 
 
-def test_redis_storage_shared_by_two_apps(redis_url: str) -> None:  # noqa: F811
+def test_redis_storage_shared_by_two_apps(redis_url: str) -> None:
     from jinja2 import DictLoader
 
     from .conftest import TEMPLATES
@@ -241,3 +241,19 @@ def test_no_limit_no_counter(app: Flask, client, sf: ServerFunctions) -> None:  
     for _ in range(3):
         assert post(client, url_for_ref(app, unlimited)).status_code == 200
     assert "server_functions_rate_limiter" not in app.extensions
+
+
+def test_example_limits_add_note_to_30_a_minute(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from example import create_app
+
+    app = create_app({"DATABASE": str(tmp_path / "n.sqlite"), "TESTING": True})
+    client = app.test_client()
+    page = client.get("/").text
+    assert "You can add up to 30 notes a minute." in page
+    add_url = re.findall(r'<form[^>]* action="([^"]+)"', page)[1]
+    statuses = [
+        client.post(add_url, data={"text": f"n{i}"}, headers=HTMX).status_code for i in range(31)
+    ]
+    assert statuses == [200] * 30 + [429]

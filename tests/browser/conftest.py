@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 import example
 from example import db
+from flask_server_functions.ratelimit import reset_rate_limits
 
 if t.TYPE_CHECKING:
     from flask import Flask
@@ -82,6 +83,7 @@ class LiveServer:
         with self.app.app_context():
             db.init_db()
             shutil.rmtree(db.upload_folder(), ignore_errors=True)
+        reset_rate_limits(self.app)  # add_note allows 30 a minute per client
 
     def uploads(self) -> list[str]:
         """The names of the files saved in the uploads folder."""
