@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import url_for
+from flask import g, request, url_for
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
@@ -20,12 +20,6 @@ from .config import app_state
 from .functions import Reference, ServerFunction
 from .rendering import BUTTON_TEMPLATE, MISSING, current_page, form_state, render_form_body
 from .wire import FORM_ID_OPTION
-
-_BASE_CSS = (
-    ".htmx-indicator{visibility:hidden}"
-    ".htmx-request .htmx-indicator,.htmx-request.htmx-indicator{visibility:visible}"
-    "form[aria-busy=true]{cursor:progress}"
-)
 
 
 def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
@@ -180,13 +174,17 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     """The ``<script>`` tags a page needs: htmx (unless the app loads its own, with
     ``SERVER_FUNCTIONS_HTMX = "external"``) and the extension's small script.
 
-    Put it in the page's ``<head>``. ``nonce`` is added for a strict CSP.
+    Put it in the page's ``<head>``. Nothing it writes is inline, so it works under a
+    strict Content-Security-Policy; the tags carry ``nonce``, else the request's
+    (:func:`request_nonce`).
     """
     state = app_state()
     config = state.config
+    nonce = nonce or request_nonce()
     nonce_attr = {"nonce": nonce} if nonce else {}
     # Indicators stay hidden before htmx has loaded and with JavaScript off.
-    tags = [f"<style {_attributes(nonce_attr)}>{_BASE_CSS}</style>".replace("<style >", "<style>")]
+    href = url_for("server_functions.static", filename="server-functions.css", v=__version__)
+    tags = [f"<link {_attributes({'rel': 'stylesheet', 'href': href, **nonce_attr})}>"]
     if config["SERVER_FUNCTIONS_HTMX"] == "bundled":
         debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
         filename = "htmx.js" if debug else "htmx.min.js"
@@ -202,3 +200,10 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
         f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"
     )
     return Markup("\n".join(tags))
+
+
+def request_nonce() -> str | None:
+    """The CSP nonce the app gave this request: ``g.csp_nonce``, or Flask-Talisman's
+    ``request.csp_nonce``."""
+    nonce = g.get("csp_nonce") or getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce else None
