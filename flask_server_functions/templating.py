@@ -21,6 +21,9 @@ from .functions import Reference, ServerFunction
 from .rendering import BUTTON_TEMPLATE, MISSING, current_page, form_state, render_form_body
 from .wire import FORM_ID_OPTION
 
+#: htmx 2's config: no inline indicator styles (the served stylesheet has them).
+_HTMX2_CONFIG = '{"includeIndicatorStyles": false}'
+
 
 def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
     """Accept a server function, a reference or a registered function's name."""
@@ -185,6 +188,8 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     # Indicators stay hidden before htmx has loaded and with JavaScript off.
     href = url_for("server_functions.static", filename="server-functions.css", v=__version__)
     tags = [f"<link {_attributes({'rel': 'stylesheet', 'href': href, **nonce_attr})}>"]
+    if not state.dialect.bundled_htmx:  # htmx 2 would add an inline <style> (CSP refuses it)
+        tags.append(f"<meta {_attributes({'name': 'htmx-config', 'content': _HTMX2_CONFIG})}>")
     if config["SERVER_FUNCTIONS_HTMX"] == "bundled":
         debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
         filename = "htmx.js" if debug else "htmx.min.js"
