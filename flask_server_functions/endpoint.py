@@ -27,6 +27,7 @@ from .config import AppState, app_state
 from .errors import ExpiredReference, UnknownFunction
 from .functions import Reference
 from .guards import check_guards
+from .i18n import gettext
 from .idempotency import once_key, run_once
 from .inputs import previous_state, read_input
 from .invoke import run
@@ -124,7 +125,9 @@ def execute(
     ran: list[Outcome] = []
     outcome = run_once(state, key, ref, lambda: _append(ran, run(ref, form_data, previous)))
     if outcome is None:
-        raise Conflict("This form is already being submitted. Wait a moment, then reload the page.")
+        raise Conflict(
+            gettext("This form is already being submitted. Wait a moment, then reload the page.")
+        )
     facts.replay = not ran
     return outcome
 

@@ -32,6 +32,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.wrappers import Response
 
 from .functions import ServerFunction
+from .i18n import gettext
 
 if t.TYPE_CHECKING:
     from limits import RateLimitItem
@@ -52,7 +53,9 @@ class RateLimited(TooManyRequests):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Too many attempts. Wait {retry_after} seconds, then try again.",
+            gettext(
+                "Too many attempts. Wait %(seconds)s seconds, then try again.", seconds=retry_after
+            ),
             retry_after=retry_after,
         )
 

@@ -14,6 +14,7 @@ from marshmallow import EXCLUDE, ValidationError, fields
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from .functions import Reference, ServerFunction
+from .i18n import translate_field_message
 
 
 def arguments(ref: Reference, form_data: MultiDict[str, t.Any]) -> dict[str, t.Any]:
@@ -68,7 +69,7 @@ def messages(error: ValidationError) -> dict[str, list[str]]:
     """Marshmallow's messages as ``{field: [message, ...]}`` (``"_form"`` for the rest)."""
     raw = error.messages
     if not isinstance(raw, dict):
-        return {"_form": [str(m) for m in (raw if isinstance(raw, list) else [raw])]}
+        return {"_form": _flatten(raw)}
     out: dict[str, list[str]] = {}
     for key, value in raw.items():
         name = "_form" if key == "_schema" else str(key)
@@ -81,4 +82,4 @@ def _flatten(value: t.Any) -> list[str]:
         return [m for item in value.values() for m in _flatten(item)]
     if isinstance(value, list):
         return [m for item in value for m in _flatten(item)]
-    return [str(value)]
+    return [translate_field_message(str(value))]

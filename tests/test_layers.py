@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "stores",
             "state",
             "validation",
+            "i18n",
         },
     ),
     ("per-app state", {"config"}),
