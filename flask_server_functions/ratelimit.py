@@ -16,12 +16,14 @@ The counters live in ``SERVER_FUNCTIONS_RATE_LIMIT_STORAGE``: a ``limits`` stora
 worker) or a storage object, e.g. Flask-Limiter's ``limiter.storage`` to share it.
 Each counter expires with its window, so the storage holds at most one counter (a
 moving window: at most ``amount`` timestamps) per client and limited function seen
-within one window.
+within one window. If the storage is out of reach, calls are let through and the
+error is logged.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 import typing as t
@@ -46,6 +48,7 @@ KEY_PREFIX = "server_functions"
 #: Values of ``SERVER_FUNCTIONS_RATE_LIMIT_STRATEGY``.
 STRATEGIES = ("fixed-window", "moving-window")
 _LIMITER_KEY = "server_functions_rate_limiter"
+logger = logging.getLogger("flask_server_functions")
 
 
 class RateLimited(TooManyRequests):
@@ -116,8 +119,15 @@ def check_rate_limit(
     limiter = _limiter(current_app._get_current_object())  # type: ignore[attr-defined]
     identifiers = (KEY_PREFIX, namespace, function.id, client_key(config))
     for item in parse_limit(spec):
-        if not limiter.hit(item, *identifiers):
-            reset = limiter.get_window_stats(item, *identifiers).reset_time
+        try:
+            allowed = limiter.hit(item, *identifiers)
+            reset = 0.0 if allowed else limiter.get_window_stats(item, *identifiers).reset_time
+        except limiter.storage.base_exceptions:
+            # The counters are out of reach (Redis down): let the call through, loudly,
+            # rather than refuse every call of the function.
+            logger.exception("rate limit storage unavailable: %s not limited", function.name)
+            return
+        if not allowed:
             raise RateLimited(max(1, math.ceil(reset - time.time())))
 
 

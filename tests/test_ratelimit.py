@@ -257,3 +257,17 @@ def test_example_limits_add_note_to_30_a_minute(tmp_path) -> None:  # type: igno
         client.post(add_url, data={"text": f"n{i}"}, headers=HTMX).status_code for i in range(31)
     ]
     assert statuses == [200] * 30 + [429]
+
+
+def test_storage_out_of_reach_lets_calls_through_and_logs(
+    app: Flask, client: FlaskClient, greet: t.Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.config["SERVER_FUNCTIONS_RATE_LIMIT_STORAGE"] = f"redis://127.0.0.1:{port}"
+    url = url_for_ref(app, greet)
+    assert [post(client, url).status_code for _ in range(3)] == [200, 200, 200]
+    assert "rate limit storage unavailable: greet not limited" in caplog.text
