@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: run test coverage lint bench docs clean
+.PHONY: run test coverage lint bench docs messages clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ docs: $(BIN)/.installed
 
 bench: $(BIN)/.installed  # exits 1 if a goal is missed; BENCH_ARGS=--write keeps RESULTS.md
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# The message catalogue (.pot) and the German translation (.po and .mo, committed).
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -k lazy -k N_ --no-location --sort-output \
+		--project=Flask-Server-Functions --version=0.1 \
+		-o flask_server_functions/translations/flask_server_functions.pot flask_server_functions
+	$(BIN)/python -m tools.messages
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info docs/_build

@@ -73,6 +73,7 @@ NOTES_LIST = {"notes-list": "partials/notes_list.html"}
     trigger="notes-changed",
     max_body=3 * 1024 * 1024,
     idempotent=True,
+    rate_limit="30/minute",
 )
 def add_note(text: str, image: FileStorage | None = None) -> dict[str, t.Any]:
     """Add a note (with an image, if one was chosen). A replayed submission adds nothing."""

@@ -31,6 +31,7 @@ from .inputs import previous_state, read_input, typed_values
 from .kept import keep
 from .negotiation import Path
 from .permalink import safe_next_url
+from .ratelimit import RateLimited
 from .rendering import render_form_body, render_refreshed
 from .state import FormState, Outcome
 from .wire import NEXT_FIELD, STATE_FIELD
@@ -108,7 +109,9 @@ def refusal(
     message = str(error.description)
     if path is Path.JSON:
         return jsonify(error=message), error.code
-    if path is Path.NOJS and not isinstance(error, (ExpiredReference, UnknownFunction)):
+    if path is Path.NOJS and not isinstance(
+        error, (ExpiredReference, UnknownFunction, RateLimited)
+    ):
         raise error
     if form_data is None:  # refused before the body was read: read it now, if it can be
         form_data = _submitted(state, ref.function.max_body if ref else None)

@@ -60,6 +60,13 @@ DEFAULTS: dict[str, t.Any] = {
     # Where no-JS state too large for the session cookie (long typed text) is kept for
     # the redirect; None: the idempotency store. Share it (Redis) across workers.
     "SERVER_FUNCTIONS_KEPT_STORE": None,
+    # Rate limits (see ratelimit.py): the default for every function ("100/minute";
+    # None: none), who a call counts against (a callable; None: the client's address),
+    # where the counters live (a limits storage URI or object) and the strategy.
+    "SERVER_FUNCTIONS_RATE_LIMIT": None,
+    "SERVER_FUNCTIONS_RATE_LIMIT_KEY": None,
+    "SERVER_FUNCTIONS_RATE_LIMIT_STORAGE": "memory://",
+    "SERVER_FUNCTIONS_RATE_LIMIT_STRATEGY": "fixed-window",
 }
 
 _HTMX_VALUES = ("bundled", "external")

@@ -2,20 +2,22 @@
 
 ::
 
-    verify -> guard -> read -> validate + call (once, if idempotent) -> answer
+    verify -> guard -> rate limit -> read -> validate + call (once, if idempotent) -> answer
 
 Each step is a function in its own module (:func:`verify` here,
-:func:`.guards.check_guards`, :func:`.inputs.read_input`, :func:`.invoke.run`,
-:func:`.idempotency.run_once`); every refusal on the way is an ``HTTPException``
-that :func:`.answers.refusal` answers, and every other answer is picked by
-:func:`.answers.answer` for the request's path (htmx, JSON or no JS).
+:func:`.guards.check_guards`, :func:`.ratelimit.check_rate_limit`,
+:func:`.inputs.read_input`, :func:`.invoke.run`, :func:`.idempotency.run_once`);
+every refusal on the way is an ``HTTPException`` that :func:`.answers.refusal`
+answers, and every other answer is picked by :func:`.answers.answer` for the
+request's path (htmx, JSON or no JS). The whole call is one tracing span
+(:mod:`.tracing`), and ends with the ``function_called`` signal.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from flask import current_app, g, request
+from flask import current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, HTTPException
@@ -25,46 +27,66 @@ from .config import AppState, app_state
 from .errors import ExpiredReference, UnknownFunction
 from .functions import Reference
 from .guards import check_guards
+from .i18n import gettext
 from .idempotency import once_key, run_once
 from .inputs import previous_state, read_input
 from .invoke import run
 from .negotiation import request_path
 from .origin import check_origin
 from .permalink import safe_next_url
+from .ratelimit import RateLimited, check_rate_limit, with_retry_after
 from .signals import function_called
 from .state import Outcome
+from .tracing import CallFacts, call_span
 from .wire import NEXT_FIELD, STATE_FIELD
 
 
 def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
-    state = app_state()
-    path = request_path()
+    facts = CallFacts(request_path())
+    with call_span(facts):
+        response = make_response(_call(app_state(), token, facts))
+        facts.status = response.status_code
+        return response
+
+
+def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
+    path = facts.path
     ref: Reference | None = None
     form_data: MultiDict[str, t.Any] | None = None
     try:
         check_origin(state.config)
         ref = verify(state, token)
+        facts.function = ref.function
         check_guards(state, ref.function, path)
+        check_rate_limit(ref.function, state.config)
         form_data = read_input(state.config, max_body=ref.function.max_body)
         page = safe_next_url(form_data.get(NEXT_FIELD))
         g.server_functions_page = page
-        outcome = execute(state, ref, form_data)
+        outcome = execute(state, ref, form_data, facts)
     except HTTPException as e:
         if ref is None and isinstance(e, ExpiredReference):
             ref = named_reference(state, e.reference)
-        return refusal(path, state, e, ref, form_data)
+        facts.refused(e.code or 500, isinstance(e, RateLimited))
+        if ref is not None:
+            message = str(e.description)
+            _called(ref, facts, state=None, errors={"_form": [message]}, ran=False)
+        return with_retry_after(refusal(path, state, e, ref, form_data), e)
     outcome.form.carry_state = STATE_FIELD in form_data
+    facts.ran(outcome.status, outcome.response is not None, outcome.error_id)
+    _called(ref, facts, state=outcome.form.state, errors=outcome.form.errors, ran=outcome.ran)
+    return answer(path, outcome, page)
+
+
+def _called(ref: Reference, facts: CallFacts, **outcome: t.Any) -> None:
     function_called.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         function=ref.function,
         ref=ref,
-        state=outcome.form.state,
-        errors=outcome.form.errors,
-        status=outcome.status,
-        ran=outcome.ran,
+        status=facts.status,
+        **outcome,
+        **facts.signal_facts(),
     )
-    return answer(path, outcome, page)
 
 
 def verify(state: AppState, token: str) -> Reference:
@@ -89,7 +111,9 @@ def named_reference(
     return Reference.from_sealed(function, named[1]) if function and named else None
 
 
-def execute(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -> Outcome:
+def execute(
+    state: AppState, ref: Reference, form_data: MultiDict[str, t.Any], facts: CallFacts
+) -> Outcome:
     """Validate and call, once per submission key for idempotent functions.
 
     :raises Conflict: a replay whose first submission is still running (409).
@@ -98,7 +122,16 @@ def execute(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -
     key = once_key(ref.function, ref, form_data)
     if key is None:
         return run(ref, form_data, previous)
-    outcome = run_once(state, key, ref, lambda: run(ref, form_data, previous))
+    ran: list[Outcome] = []
+    outcome = run_once(state, key, ref, lambda: _append(ran, run(ref, form_data, previous)))
     if outcome is None:
-        raise Conflict("This form is already being submitted. Wait a moment, then reload the page.")
+        raise Conflict(
+            gettext("This form is already being submitted. Wait a moment, then reload the page.")
+        )
+    facts.replay = not ran
+    return outcome
+
+
+def _append(ran: list[Outcome], outcome: Outcome) -> Outcome:
+    ran.append(outcome)
     return outcome

@@ -19,17 +19,19 @@ import typing as t
 
 from werkzeug.exceptions import BadRequest, Forbidden
 
+from .i18n import lazy
+
 
 class ServerFunctionError(BadRequest):
     """Base class of the errors this extension raises for a bad request."""
 
-    description = "The request could not be handled."
+    description = lazy("The request could not be handled.")
 
 
 class InvalidReference(ServerFunctionError):
     """The token in the URL was not made by this app: changed, cut short or foreign."""
 
-    description = "This form's address is not valid. Reload the page and try again."
+    description = lazy("This form's address is not valid. Reload the page and try again.")
 
     def __init__(self, description: str | None = None) -> None:
         super().__init__(description)
@@ -38,7 +40,7 @@ class InvalidReference(ServerFunctionError):
 class ExpiredReference(InvalidReference):
     """The token's signature is valid but older than ``SERVER_FUNCTIONS_MAX_AGE``."""
 
-    description = "This form has expired. Reload the page and try again."
+    description = lazy("This form has expired. Reload the page and try again.")
     #: The (function id, sealed values) the expired token named.
     reference: tuple[str, dict[str, t.Any]] | None = None
 
@@ -47,7 +49,7 @@ class UnknownFunction(ServerFunctionError):
     """The token is valid but names a function this app does not have (any more)."""
 
     code = 404
-    description = (
+    description = lazy(
         "This form belongs to a function that no longer exists: the page is out of"
         " date. Reload the page and try again."
     )
@@ -56,4 +58,4 @@ class UnknownFunction(ServerFunctionError):
 class CrossOriginRequest(Forbidden):
     """A POST from another origin than the app's own (or a configured allowed one)."""
 
-    description = "Cross-origin requests to server functions are not allowed."
+    description = lazy("Cross-origin requests to server functions are not allowed.")

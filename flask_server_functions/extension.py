@@ -23,6 +23,7 @@ from .endpoint import call
 from .functions import F, Guard, ServerFunction
 from .groups import Group
 from .kept import take_kept
+from .ratelimit import parse_limit
 from .registry import Registry
 from .templating import (
     server_button,
@@ -69,6 +70,8 @@ class ServerFunctions:
             )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
+        if app.config["SERVER_FUNCTIONS_RATE_LIMIT"]:
+            parse_limit(app.config["SERVER_FUNCTIONS_RATE_LIMIT"])
         state = AppState(self, app)
         app.extensions[EXTENSION_KEY] = state
 
@@ -106,6 +109,7 @@ class ServerFunctions:
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
         idempotent: bool = False,
+        rate_limit: str | t.Literal[False] | None = None,
         group: Group | None = None,
     ) -> t.Callable[[F], ServerFunction[F]]: ...
 
@@ -139,6 +143,9 @@ class ServerFunctions:
         :param idempotent: each rendered form carries a one-time submission key, and
             a replay of a key answers with the first outcome instead of calling again
             (see :mod:`flask_server_functions.idempotency`).
+        :param rate_limit: calls allowed per client, e.g. ``"10/minute"`` (see
+            :mod:`flask_server_functions.ratelimit`); default: the group's, else
+            ``SERVER_FUNCTIONS_RATE_LIMIT``; ``False`` for no limit.
         :param group: the :class:`Group` it belongs to (prefer ``group.function``).
 
         The function receives the validated fields as keyword arguments, values
@@ -148,6 +155,8 @@ class ServerFunctions:
 
         def decorator(f: F) -> ServerFunction[F]:
             function = ServerFunction(f, **options)
+            if function.rate_limit:
+                parse_limit(function.rate_limit)  # a malformed limit fails here, not on a call
             self.registry.add(function)
             return function
 
@@ -162,11 +171,14 @@ class ServerFunctions:
         blueprint: Blueprint | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
         url_path: str = "/_sf",
+        rate_limit: str | t.Literal[False] | None = None,
     ) -> Group:
         """A group of functions sharing guards and, with ``blueprint``, its URL
         prefix and hooks (their forms post to ``<blueprint prefix><url_path>/<token>``).
         Create it before the blueprint is registered on the app."""
-        group = Group(self, name, blueprint=blueprint, require=require)
+        if rate_limit:
+            parse_limit(rate_limit)
+        group = Group(self, name, blueprint=blueprint, require=require, rate_limit=rate_limit)
         if blueprint is not None:
             blueprint.add_url_rule(
                 f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]

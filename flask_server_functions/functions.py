@@ -64,6 +64,7 @@ class ServerFunction(t.Generic[F]):
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
         idempotent: bool = False,
+        rate_limit: str | t.Literal[False] | None = None,
         group: Group | None = None,
     ) -> None:
         self.func = func
@@ -86,6 +87,8 @@ class ServerFunction(t.Generic[F]):
         self.max_body = max_body
         #: Whether a replayed submission key answers with the first outcome.
         self.idempotent = idempotent
+        #: Calls per client allowed (``"10/minute"``); None: the group's or the app's.
+        self.rate_limit = group.rate_limit if rate_limit is None and group else rate_limit
         self.is_async = inspect.iscoroutinefunction(func)
         parameters = inspect.signature(func).parameters
         #: Names ``bind()`` accepts.

@@ -40,11 +40,14 @@ class Group:
         *,
         blueprint: Blueprint | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
+        rate_limit: str | t.Literal[False] | None = None,
     ) -> None:
         self.extension = extension
         self.name = name
         self.blueprint = blueprint
         self.guards = _as_tuple(require)
+        #: The rate limit of the group's functions that set none of their own.
+        self.rate_limit = rate_limit
         if blueprint is not None:  # the endpoint's rule is added by ServerFunctions.group
             blueprint.record(self._registered)
 

@@ -13,6 +13,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 
 from .config import AppState
 from .functions import ServerFunction
+from .i18n import gettext
 from .inputs import read_input
 from .negotiation import Path
 from .permalink import safe_next_url
@@ -30,4 +31,4 @@ def check_guards(state: AppState, function: ServerFunction[t.Any], path: Path) -
                 except HTTPException:
                     page = None
                 abort(redirect(url_for(login_view, next=safe_next_url(page)), code=303))
-            raise Forbidden("You are not allowed to do this.")
+            raise Forbidden(gettext("You are not allowed to do this."))

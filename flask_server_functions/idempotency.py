@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from .config import AppState
 from .functions import Reference, ServerFunction
+from .i18n import gettext
 from .inputs import MalformedInput
 from .kept import values_fit
 from .state import FormState, Outcome
@@ -58,7 +59,10 @@ def once_key(
     if not isinstance(once, str) or not once or len(once) > MAX_ONCE_KEY:
         # Running the call anyway would silently drop the protection asked for.
         raise MalformedInput(
-            f"The one-time submission key is malformed (1 to {MAX_ONCE_KEY} characters)."
+            gettext(
+                "The one-time submission key is malformed (1 to %(max)s characters).",
+                max=MAX_ONCE_KEY,
+            )
         )
     return f"{ref.key}:{scope}{once}"
 

@@ -20,6 +20,7 @@ from flask import request
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from .i18n import gettext, lazy
 from .wire import HIDDEN_FIELDS, STATE_FIELD
 
 if t.TYPE_CHECKING:
@@ -30,7 +31,7 @@ if t.TYPE_CHECKING:
 class MalformedInput(BadRequest):
     """The body could not be read as a form (or JSON object) within the limits."""
 
-    description = "The submitted form could not be read."
+    description = lazy("The submitted form could not be read.")
 
 
 def read_input(
@@ -42,7 +43,9 @@ def read_input(
     """
     limit = max_body or config["SERVER_FUNCTIONS_MAX_BODY"]
     max_fields = config["SERVER_FUNCTIONS_MAX_FIELDS"]
-    too_large = RequestEntityTooLarge(f"The submitted form is too large (limit: {limit} bytes).")
+    too_large = RequestEntityTooLarge(
+        lazy("The submitted form is too large (limit: %(limit)s bytes).", limit=limit)
+    )
     if request.content_length is not None and request.content_length > limit:
         raise too_large
     request.max_content_length = limit
@@ -62,7 +65,9 @@ def read_input(
     elif mimetype in ("application/x-www-form-urlencoded", ""):
         data = _read_urlencoded(max_fields)
     else:
-        raise MalformedInput(f"Server functions take form or JSON bodies, not {mimetype!r}.")
+        raise MalformedInput(
+            gettext("Server functions take form or JSON bodies, not %(type)r.", type=mimetype)
+        )
     _check(data, max_fields, config["SERVER_FUNCTIONS_MAX_FIELD_NAME"])
     return data
 
@@ -83,9 +88,11 @@ def _read_urlencoded(max_fields: int) -> MultiDict[str, t.Any]:
             max_num_fields=max_fields,
         )
     except UnicodeDecodeError:
-        raise MalformedInput("The submitted form is not valid UTF-8.") from None
+        raise MalformedInput(gettext("The submitted form is not valid UTF-8.")) from None
     except ValueError:
-        raise MalformedInput(f"The submitted form has more than {max_fields} fields.") from None
+        raise MalformedInput(
+            gettext("The submitted form has more than %(max)s fields.", max=max_fields)
+        ) from None
     return MultiDict(pairs)
 
 
@@ -98,7 +105,7 @@ def _read_multipart() -> MultiDict[str, t.Any]:
     if not form and not files and request.content_length:
         boundary = request.mimetype_params.get("boundary")
         if not boundary or f"--{boundary}".encode() not in request.get_data(cache=True)[:4096]:
-            raise MalformedInput("The submitted multipart form is malformed.")
+            raise MalformedInput(gettext("The submitted multipart form is malformed."))
     data: MultiDict[str, t.Any] = MultiDict(form)
     for key, value in files.items(multi=True):
         data.add(key, value)
@@ -109,9 +116,9 @@ def _read_json() -> MultiDict[str, t.Any]:
     try:
         payload = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the parser's stack allows
-        raise MalformedInput("The submitted JSON is nested too deeply.") from None
+        raise MalformedInput(gettext("The submitted JSON is nested too deeply.")) from None
     if not isinstance(payload, dict):
-        raise MalformedInput("A JSON call must send a JSON object of arguments.")
+        raise MalformedInput(gettext("A JSON call must send a JSON object of arguments."))
     _check_json_strings(payload)
     data: MultiDict[str, t.Any] = MultiDict()
     for key, value in payload.items():
@@ -130,9 +137,9 @@ def _check_json_strings(payload: dict[str, t.Any]) -> None:
             try:
                 item.encode()
             except UnicodeEncodeError:
-                raise MalformedInput("The submitted JSON is not valid Unicode.") from None
+                raise MalformedInput(gettext("The submitted JSON is not valid Unicode.")) from None
             if "\x00" in item:
-                raise MalformedInput("The submitted form contains a NUL character.")
+                raise MalformedInput(gettext("The submitted form contains a NUL character."))
         elif isinstance(item, dict):
             stack.extend(item)
             stack.extend(item.values())
@@ -143,16 +150,20 @@ def _check_json_strings(payload: dict[str, t.Any]) -> None:
 def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:
     items = list(data.items(multi=True))
     if len(items) > max_fields:
-        raise MalformedInput(f"The submitted form has more than {max_fields} fields.")
+        raise MalformedInput(
+            gettext("The submitted form has more than %(max)s fields.", max=max_fields)
+        )
     for key, value in items:
         if not isinstance(key, str):  # a multipart part without a name
-            raise MalformedInput("The submitted multipart form is malformed.")
+            raise MalformedInput(gettext("The submitted multipart form is malformed."))
         if len(key) > max_name:
-            raise MalformedInput(f"A field name is longer than {max_name} characters.")
+            raise MalformedInput(
+                gettext("A field name is longer than %(max)s characters.", max=max_name)
+            )
         if "\x00" in key or (isinstance(value, str) and "\x00" in value):
-            raise MalformedInput("The submitted form contains a NUL character.")
+            raise MalformedInput(gettext("The submitted form contains a NUL character."))
         if key in HIDDEN_FIELDS and not isinstance(value, str):  # a file, a JSON number
-            raise MalformedInput("The form's hidden fields were changed.")
+            raise MalformedInput(gettext("The form's hidden fields were changed."))
 
 
 def typed_values(form_data: MultiDict[str, t.Any]) -> dict[str, list[t.Any]]:

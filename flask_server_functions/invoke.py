@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .functions import Reference
+from .i18n import N_, gettext
 from .inputs import typed_values
 from .state import FormState, Outcome
 from .validation import arguments, messages
@@ -25,7 +26,7 @@ from .validation import arguments, messages
 logger = logging.getLogger("flask_server_functions")
 
 #: Message shown in the form when a function raised; ``{error_id}`` matches the log.
-FAILURE_MESSAGE = "Something went wrong on our side. (Error {error_id})"
+FAILURE_MESSAGE = N_("Something went wrong on our side. (Error %(error_id)s)")
 
 
 def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Outcome:
@@ -56,9 +57,10 @@ def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Ou
             function.func.__qualname__,
             error_id,
         )
-        message = FAILURE_MESSAGE.format(error_id=error_id)
+        message = gettext(FAILURE_MESSAGE, error_id=error_id)
         values = typed_values(form_data)
-        return Outcome(FormState(ref, previous, values=values, errors={"_form": [message]}), 500)
+        form = FormState(ref, previous, values=values, errors={"_form": [message]})
+        return Outcome(form, 500, error_id=error_id)
 
     if isinstance(result, Response):
         return Outcome(FormState(ref, previous), result.status_code, result)

@@ -17,6 +17,7 @@ from flask.sessions import SecureCookieSessionInterface, session_json_serializer
 
 from .config import app_state
 from .functions import Reference
+from .i18n import N_, gettext
 from .state import FormState
 
 #: The session key of the state kept across a no-JS redirect.
@@ -31,7 +32,7 @@ KEPT_TTL = 600
 #: The most typed input kept for one submission (characters); past it the values are
 #: dropped (with :data:`TOO_LONG_TO_KEEP` without JS), so no client can fill a store.
 KEPT_MAX = 16 * 1024
-TOO_LONG_TO_KEEP = "What you typed was too long to keep for this page; please enter it again."
+TOO_LONG_TO_KEEP = N_("What you typed was too long to keep for this page; please enter it again.")
 
 
 def values_fit(values: t.Mapping[str, list[t.Any]]) -> bool:
@@ -56,7 +57,7 @@ def keep(form: FormState) -> None:
             data["values"] = {}
             data["errors"] = {
                 **data["errors"],
-                "_form": [*data["errors"].get("_form", []), TOO_LONG_TO_KEEP],
+                "_form": [*data["errors"].get("_form", []), gettext(TOO_LONG_TO_KEEP)],
             }
         tagged = session_json_serializer.dumps(data)
         if len(tagged) > KEPT_COOKIE_LIMIT:

@@ -1,9 +1,13 @@
 """Signals sent by the extension (blinker, as Flask's own).
 
-``function_called`` is sent after every call that got as far as validation, with
-the app as sender and ``function``, ``ref``, ``state``, ``errors``, ``status`` and
-``ran`` (whether the function ran: not for input refused by validation, nor for an
-idempotent replay) as keyword arguments: for logging, metrics, and
+``function_called`` is sent after every call whose function is known, with the app
+as sender and ``function``, ``ref``, ``state``, ``errors`` and ``status`` as keyword
+arguments, ``ran`` (whether the function ran: not for input refused by validation,
+nor for an idempotent replay), plus what the tracing span records (:mod:`.tracing`):
+``path`` (``"htmx"``, ``"json"``, ``"nojs"``), ``outcome`` (``"ok"``, ``"invalid"``,
+``"refused"``, ``"redirect"``, ``"error"``), ``error_id``, ``replay``,
+``validate_only`` and ``rate_limited``. A refused call has ``state=None`` and its
+message in ``errors["_form"]``. For logging, metrics, and
 :mod:`flask_server_functions.testing`.
 
 ::

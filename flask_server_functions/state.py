@@ -262,6 +262,9 @@ class Outcome:
     status: int = 200
     #: A response the function returned (a redirect), answered instead of the form.
     response: Response | None = None
+    #: The id logged with a failure (status 500), shown in the form's message.
+    error_id: str | None = None
+
     #: Whether the function ran (not for input refused by validation, nor for the
     #: replay of an idempotent call).
     ran: bool = True

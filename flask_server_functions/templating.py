@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import typing as t
 
+from flask import g, request
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
+from . import htmx
 from .assets import asset_url
 from .config import app_state
 from .functions import Reference, ServerFunction
 from .rendering import BUTTON_TEMPLATE, MISSING, current_page, form_state, render_form_body
 from .wire import FORM_ID_OPTION
 
-_BASE_CSS = (
-    ".htmx-indicator{visibility:hidden}"
-    ".htmx-request .htmx-indicator,.htmx-request.htmx-indicator{visibility:visible}"
-    "form[aria-busy=true]{cursor:progress}"
-)
+#: htmx 2's config: no inline indicator styles (the served stylesheet has them).
+_HTMX2_CONFIG = '{"includeIndicatorStyles": false}'
 
 
 def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
@@ -218,13 +217,19 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     """The ``<script>`` tags a page needs: htmx (unless the app loads its own, with
     ``SERVER_FUNCTIONS_HTMX = "external"``) and the extension's small script.
 
-    Put it in the page's ``<head>``. ``nonce`` is added for a strict CSP.
+    Put it in the page's ``<head>``. Nothing it writes is inline, so it works under a
+    strict Content-Security-Policy; the tags carry ``nonce``, else the request's
+    (:func:`request_nonce`).
     """
     state = app_state()
     config = state.config
+    nonce = nonce or request_nonce()
     nonce_attr = {"nonce": nonce} if nonce else {}
     # Indicators stay hidden before htmx has loaded and with JavaScript off.
-    tags = [f"<style {_attributes(nonce_attr)}>{_BASE_CSS}</style>".replace("<style >", "<style>")]
+    href = asset_url("server-functions.css")
+    tags = [f"<link {_attributes({'rel': 'stylesheet', 'href': href, **nonce_attr})}>"]
+    if not state.dialect.bundled_htmx:  # htmx 2 would add an inline <style> (CSP refuses it)
+        tags.append(f"<meta {_attributes({'name': 'htmx-config', 'content': _HTMX2_CONFIG})}>")
     if config["SERVER_FUNCTIONS_HTMX"] == "bundled":
         debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
         filename = "htmx.js" if debug else "htmx.min.js"
@@ -236,3 +241,10 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
         f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"
     )
     return Markup("\n".join(tags))
+
+
+def request_nonce() -> str | None:
+    """The CSP nonce the app gave this request: ``g.csp_nonce``, or Flask-Talisman's
+    ``request.csp_nonce``."""
+    nonce = g.get("csp_nonce") or getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce else None

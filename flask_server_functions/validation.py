@@ -22,6 +22,7 @@ from marshmallow import EXCLUDE, ValidationError, fields
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from .functions import Reference, ServerFunction
+from .i18n import N_, gettext, translate_field_message
 from .schemas import is_blank
 
 #: The messages a user sees by default, by key, instead of marshmallow's developer
@@ -29,21 +30,21 @@ from .schemas import is_blank
 #: of them for an app with ``SERVER_FUNCTIONS_MESSAGES = {"required": "..."}``, and
 #: for one field with marshmallow's own ``error_messages=`` (those are kept as written).
 DEFAULT_MESSAGES: dict[str, str] = {
-    "required": "This field is required.",
-    "null": "This field is required.",
-    "invalid": "This value is not valid.",
-    "string": "Enter text.",
-    "integer": "Enter a whole number.",
-    "number": "Enter a number.",
-    "too_large": "This number is too large.",
-    "boolean": "Choose yes or no.",
-    "date": "Enter a date.",
-    "datetime": "Enter a date and time.",
-    "time": "Enter a time.",
-    "list": "Choose from the list.",
-    "email": "Enter an email address.",
-    "url": "Enter a web address (https://...).",
-    "uuid": "Enter a valid identifier.",
+    "required": N_("This field is required."),
+    "null": N_("This field is required."),
+    "invalid": N_("This value is not valid."),
+    "string": N_("Enter text."),
+    "integer": N_("Enter a whole number."),
+    "number": N_("Enter a number."),
+    "too_large": N_("This number is too large."),
+    "boolean": N_("Choose yes or no."),
+    "date": N_("Enter a date."),
+    "datetime": N_("Enter a date and time."),
+    "time": N_("Enter a time."),
+    "list": N_("Choose from the list."),
+    "email": N_("Enter an email address."),
+    "url": N_("Enter a web address (https://...)."),
+    "uuid": N_("Enter a valid identifier."),
 }
 
 #: Marshmallow's default messages, and the key of :data:`DEFAULT_MESSAGES` each
@@ -132,14 +133,15 @@ def messages(error: ValidationError) -> dict[str, list[str]]:
 
 def plain(message: str) -> str:
     """``message``, or the app's (``SERVER_FUNCTIONS_MESSAGES``) or the extension's
-    (:data:`DEFAULT_MESSAGES`) wording if it is one of marshmallow's defaults."""
+    (:data:`DEFAULT_MESSAGES`, translated) wording if it is one of marshmallow's
+    defaults; marshmallow's other defaults in the request's locale."""
     key = MARSHMALLOW_MESSAGES.get(message)
-    if key is None:
-        return message
+    if key is None:  # marshmallow's templated defaults ("Longer than ...") are translated
+        return translate_field_message(message)
     own: t.Mapping[str, str] = (
         current_app.config.get("SERVER_FUNCTIONS_MESSAGES") or {} if has_app_context() else {}
     )
-    return own.get(key) or DEFAULT_MESSAGES[key]
+    return own.get(key) or gettext(DEFAULT_MESSAGES[key])
 
 
 def _flatten(value: t.Any) -> list[str]:

@@ -87,6 +87,9 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
         "flask_server_functions/static/server-functions.js.gz",
         "flask_server_functions/static/server-functions.js.br",
         "flask_server_functions/static/vendor/htmx/htmx.min.js.br",
+        "flask_server_functions/static/server-functions.css",
+        "flask_server_functions/translations/flask_server_functions.pot",
+        "flask_server_functions/translations/de/LC_MESSAGES/flask_server_functions.mo",
         "flask_server_functions/templates/server_functions/button.html",
     ):
         assert expected in names

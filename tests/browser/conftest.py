@@ -12,7 +12,8 @@
   ``SERVER_FUNCTIONS_DIALECT = "2"`` (the example then loads its own htmx 2.0.11).
 * ``page``: a fresh browser context and page, once with JavaScript on (``js``) and
   once with it off (``nojs``); ``js_page`` and ``nojs_page`` are the one-mode
-  variants. A page fails its test on an uncaught script error or a 5xx answer.
+  variants. A page fails its test on an uncaught script error, a 5xx answer or a
+  Content-Security-Policy violation (the example serves a strict policy).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 import example
 from example import db
+from flask_server_functions.ratelimit import reset_rate_limits
 
 if t.TYPE_CHECKING:
     from flask import Flask
@@ -82,6 +84,7 @@ class LiveServer:
         with self.app.app_context():
             db.init_db()
             shutil.rmtree(db.upload_folder(), ignore_errors=True)
+        reset_rate_limits(self.app)  # add_note allows 30 a minute per client
 
     def uploads(self) -> list[str]:
         """The names of the files saved in the uploads folder."""
@@ -210,6 +213,30 @@ def mode(request: pytest.FixtureRequest) -> str:
     return t.cast(str, request.param)
 
 
+#: Reports every ``securitypolicyviolation`` event to ``window.__sfCspViolation``.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__sfCspViolation(`${e.violatedDirective} blocked ${e.blockedURI} ${e.sample || ""}`);
+}, true);
+"""
+
+
+def watch_csp(page: Page, problems: list[str], *, javascript: bool = True) -> None:
+    """Add every CSP violation on ``page`` to ``problems``: Chromium's console message
+    and, with JavaScript on, the ``securitypolicyviolation`` event."""
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"CSP: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    if javascript:
+        page.expose_function("__sfCspViolation", lambda text: problems.append(f"CSP: {text}"))
+        page.add_init_script(_CSP_LISTENER)
+
+
 def _open_page(browser: Browser, *, javascript: bool) -> t.Iterator[Page]:
     from playwright.sync_api import expect
 
@@ -225,6 +252,7 @@ def _open_page(browser: Browser, *, javascript: bool) -> t.Iterator[Page]:
 
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("response", on_response)
+    watch_csp(page, problems, javascript=javascript)
     yield page
     context.close()
     assert not problems, "the page had problems:\n" + "\n".join(problems)

@@ -1,0 +1,140 @@
+"""The German translation of the extension's catalogue, as data.
+
+``make messages`` extracts the catalogue (``flask_server_functions.pot``), writes
+``de/LC_MESSAGES/flask_server_functions.po`` from this table and compiles the ``.mo``
+(both committed, so the wheel ships them with no build step).
+"""
+
+GERMAN = {
+    '"%(input)s" cannot be formatted as a date.': "„%(input)s“ ist kein gültiges Datum.",
+    '"%(input)s" cannot be formatted as a datetime.': "„%(input)s“ ist kein gültiger Zeitpunkt.",
+    '"%(input)s" cannot be formatted as a time.': "„%(input)s“ ist keine gültige Uhrzeit.",
+    "A JSON call must send a JSON object of arguments.": (
+        "Ein JSON-Aufruf muss ein JSON-Objekt mit Argumenten senden."
+    ),
+    "A field name is longer than %(max)s characters.": (
+        "Ein Feldname ist länger als %(max)s Zeichen."
+    ),
+    "Cross-origin requests to server functions are not allowed.": (
+        "Anfragen von anderen Websites an Serverfunktionen sind nicht erlaubt."
+    ),
+    "Field may not be null.": "Dieses Feld darf nicht leer sein.",
+    "Invalid input type.": "Ungültiger Eingabetyp.",
+    "Invalid input.": "Ungültige Eingabe.",
+    "Invalid type.": "Ungültiger Typ.",
+    "Invalid value.": "Ungültiger Wert.",
+    "Length must be %(equal)s.": "Die Länge muss %(equal)s sein.",
+    "Length must be between %(min)s and %(max)s.": (
+        "Die Länge muss zwischen %(min)s und %(max)s liegen."
+    ),
+    "Longer than maximum length %(max)s.": "Länger als die Höchstlänge %(max)s.",
+    "Missing data for required field.": "Dieses Feld ist erforderlich.",
+    "Must be equal to %(other)s.": "Muss gleich %(other)s sein.",
+    "Must be greater than %(min)s and less than %(max)s.": (
+        "Muss größer als %(min)s und kleiner als %(max)s sein."
+    ),
+    "Must be greater than %(min)s.": "Muss größer als %(min)s sein.",
+    "Must be greater than or equal to %(min)s and less than or equal to %(max)s.": (
+        "Muss mindestens %(min)s und höchstens %(max)s sein."
+    ),
+    "Must be greater than or equal to %(min)s.": "Muss mindestens %(min)s sein.",
+    "Must be less than %(max)s.": "Muss kleiner als %(max)s sein.",
+    "Must be less than or equal to %(max)s.": "Muss höchstens %(max)s sein.",
+    "Must be one of: %(choices)s.": "Muss eines von diesen sein: %(choices)s.",
+    "Not a file.": "Keine Datei.",
+    "Not a valid IP address.": "Keine gültige IP-Adresse.",
+    "Not a valid IP interface.": "Keine gültige IP-Schnittstelle.",
+    "Not a valid IPv4 address.": "Keine gültige IPv4-Adresse.",
+    "Not a valid IPv4 interface.": "Keine gültige IPv4-Schnittstelle.",
+    "Not a valid IPv6 address.": "Keine gültige IPv6-Adresse.",
+    "Not a valid IPv6 interface.": "Keine gültige IPv6-Schnittstelle.",
+    "Not a valid URL.": "Keine gültige URL.",
+    "Not a valid UUID.": "Keine gültige UUID.",
+    "Not a valid aware datetime.": "Kein gültiger Zeitpunkt mit Zeitzone.",
+    "Not a valid boolean.": "Kein gültiger Wahrheitswert.",
+    "Not a valid date.": "Kein gültiges Datum.",
+    "Not a valid datetime.": "Kein gültiger Zeitpunkt.",
+    "Not a valid email address.": "Keine gültige E-Mail-Adresse.",
+    "Not a valid integer.": "Keine gültige ganze Zahl.",
+    "Not a valid list.": "Keine gültige Liste.",
+    "Not a valid mapping type.": "Keine gültige Zuordnung.",
+    "Not a valid naive datetime.": "Kein gültiger Zeitpunkt ohne Zeitzone.",
+    "Not a valid number.": "Keine gültige Zahl.",
+    "Not a valid period of time.": "Keine gültige Zeitspanne.",
+    "Not a valid string.": "Kein gültiger Text.",
+    "Not a valid time.": "Keine gültige Uhrzeit.",
+    "Not a valid tuple.": "Kein gültiges Tupel.",
+    "Not a valid utf-8 string.": "Kein gültiger UTF-8-Text.",
+    "Number too large.": "Die Zahl ist zu groß.",
+    "One or more of the choices you made was in: %(values)s.": (
+        "Mindestens eine Auswahl ist nicht erlaubt: %(values)s."
+    ),
+    "One or more of the choices you made was not in: %(choices)s.": (
+        "Mindestens eine Auswahl gehört nicht zu: %(choices)s."
+    ),
+    "Server functions take form or JSON bodies, not %(type)r.": (
+        "Serverfunktionen nehmen Formulare oder JSON an, nicht %(type)r."
+    ),
+    "Shorter than minimum length %(min)s.": "Kürzer als die Mindestlänge %(min)s.",
+    "Something went wrong on our side. (Error %(error_id)s)": (
+        "Bei uns ist etwas schiefgegangen. (Fehler %(error_id)s)"
+    ),
+    "Special numeric values (nan or infinity) are not permitted.": (
+        "Besondere Zahlenwerte (nan oder unendlich) sind nicht erlaubt."
+    ),
+    "String does not match expected pattern.": "Der Text hat nicht das erwartete Format.",
+    "The file is too large (at most %(max_size)s bytes).": (
+        "Die Datei ist zu groß (höchstens %(max_size)s Bytes)."
+    ),
+    "The form's hidden fields were changed.": (
+        "Die versteckten Felder des Formulars wurden verändert."
+    ),
+    "The one-time submission key is malformed (1 to %(max)s characters).": (
+        "Der einmalige Absendeschlüssel ist fehlerhaft (1 bis %(max)s Zeichen)."
+    ),
+    "The request could not be handled.": "Die Anfrage konnte nicht bearbeitet werden.",
+    "The submitted JSON is nested too deeply.": "Das gesendete JSON ist zu tief verschachtelt.",
+    "The submitted JSON is not valid Unicode.": "Das gesendete JSON ist kein gültiges Unicode.",
+    "The submitted form contains a NUL character.": (
+        "Das gesendete Formular enthält ein NUL-Zeichen."
+    ),
+    "The submitted form could not be read.": "Das gesendete Formular konnte nicht gelesen werden.",
+    "The submitted form has more than %(max)s fields.": (
+        "Das gesendete Formular hat mehr als %(max)s Felder."
+    ),
+    "The submitted form is not valid UTF-8.": "Das gesendete Formular ist kein gültiges UTF-8.",
+    "The submitted form is too large (limit: %(limit)s bytes).": (
+        "Das gesendete Formular ist zu groß (Grenze: %(limit)s Bytes)."
+    ),
+    "The submitted multipart form is malformed.": (
+        "Das gesendete mehrteilige Formular ist fehlerhaft."
+    ),
+    "This form belongs to a function that no longer exists: the page is out of date."
+    " Reload the page and try again.": (
+        "Dieses Formular gehört zu einer Funktion, die es nicht mehr gibt: die Seite ist"
+        " veraltet. Laden Sie die Seite neu und versuchen Sie es noch einmal."
+    ),
+    "This form has expired. Reload the page and try again.": (
+        "Dieses Formular ist abgelaufen. Laden Sie die Seite neu und versuchen Sie es noch einmal."
+    ),
+    "This form is already being submitted. Wait a moment, then reload the page.": (
+        "Dieses Formular wird schon gesendet. Warten Sie einen Moment und laden Sie dann"
+        " die Seite neu."
+    ),
+    "This form's address is not valid. Reload the page and try again.": (
+        "Die Adresse dieses Formulars ist ungültig. Laden Sie die Seite neu und versuchen"
+        " Sie es noch einmal."
+    ),
+    "This type of file is not accepted (allowed: %(allowed)s).": (
+        "Dieser Dateityp wird nicht angenommen (erlaubt: %(allowed)s)."
+    ),
+    "Too many attempts. Wait %(seconds)s seconds, then try again.": (
+        "Zu viele Versuche. Warten Sie %(seconds)s Sekunden und versuchen Sie es dann noch einmal."
+    ),
+    "Unknown field.": "Unbekanntes Feld.",
+    "What you typed was too long to keep for this page; please enter it again.": (
+        "Ihre Eingabe war zu lang, um sie für diese Seite aufzubewahren; bitte geben Sie"
+        " sie noch einmal ein."
+    ),
+    "You are not allowed to do this.": "Das dürfen Sie nicht.",
+}
