@@ -137,4 +137,18 @@ GERMAN = {
         " sie noch einmal ein."
     ),
     "You are not allowed to do this.": "Das dürfen Sie nicht.",
+    "Choose from the list.": "Wählen Sie aus der Liste.",
+    "Choose yes or no.": "Wählen Sie Ja oder Nein.",
+    "Enter a date and time.": "Geben Sie ein Datum und eine Uhrzeit ein.",
+    "Enter a date.": "Geben Sie ein Datum ein.",
+    "Enter a number.": "Geben Sie eine Zahl ein.",
+    "Enter a time.": "Geben Sie eine Uhrzeit ein.",
+    "Enter a valid identifier.": "Geben Sie eine gültige Kennung ein.",
+    "Enter a web address (https://...).": "Geben Sie eine Webadresse ein (https://...).",
+    "Enter a whole number.": "Geben Sie eine ganze Zahl ein.",
+    "Enter an email address.": "Geben Sie eine E-Mail-Adresse ein.",
+    "Enter text.": "Geben Sie Text ein.",
+    "This field is required.": "Dieses Feld ist erforderlich.",
+    "This number is too large.": "Diese Zahl ist zu groß.",
+    "This value is not valid.": "Dieser Wert ist ungültig.",
 }
