@@ -3,6 +3,7 @@
 ::
 
     verify -> guard -> read -> validate + call (once, if idempotent) -> answer
+                           `-> validate only (Precognition) -> answer
 
 Each step is a function in its own module (:func:`verify` here,
 :func:`.guards.check_guards`, :func:`.inputs.read_input`, :func:`.invoke.run`,
@@ -20,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, HTTPException
 
+from . import precognition
 from .answers import answer, refusal
 from .config import AppState, app_state
 from .errors import ExpiredReference, UnknownFunction
@@ -40,6 +42,9 @@ def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
     state = app_state()
     path = request_path()
+    validate_only = precognition.requested()
+    if validate_only:
+        precognition.mark_answer()
     ref: Reference | None = None
     form_data: MultiDict[str, t.Any] | None = None
     try:
@@ -47,6 +52,8 @@ def call(token: str) -> ResponseReturnValue:
         ref = verify(state, token)
         check_guards(state, ref.function, path)
         form_data = read_input(state.config, max_body=ref.function.max_body)
+        if validate_only:
+            return precognition.answer(path, ref, form_data)
         page = safe_next_url(form_data.get(NEXT_FIELD))
         g.server_functions_page = page
         outcome = execute(state, ref, form_data)
