@@ -162,11 +162,12 @@ class ServerFunctions:
         blueprint: Blueprint | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
         url_path: str = "/_sf",
+        refresh: t.Mapping[str, str] | None = None,
     ) -> Group:
         """A group of functions sharing guards and, with ``blueprint``, its URL
         prefix and hooks (their forms post to ``<blueprint prefix><url_path>/<token>``).
         Create it before the blueprint is registered on the app."""
-        group = Group(self, name, blueprint=blueprint, require=require)
+        group = Group(self, name, blueprint=blueprint, require=require, refresh=refresh)
         if blueprint is not None:
             blueprint.add_url_rule(
                 f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]

@@ -73,8 +73,9 @@ class ServerFunction(t.Generic[F]):
         self.id = function_id(func)
         self.template = template
         self.initial_state = initial_state
-        #: Other parts of the page to re-render after a call: element id -> template.
-        self.refresh: dict[str, str] = dict(refresh or {})
+        #: Other parts of the page to re-render after a call: element id -> template
+        #: (the group's, then the function's own).
+        self.refresh: dict[str, str] = {**(group.refresh if group else {}), **(refresh or {})}
         #: Client events to fire after a successful call (htmx ``HX-Trigger``).
         self.triggers: tuple[str, ...] = (
             () if trigger is None else (trigger,) if isinstance(trigger, str) else tuple(trigger)

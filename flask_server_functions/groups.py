@@ -40,11 +40,15 @@ class Group:
         *,
         blueprint: Blueprint | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
+        refresh: t.Mapping[str, str] | None = None,
     ) -> None:
         self.extension = extension
         self.name = name
         self.blueprint = blueprint
         self.guards = _as_tuple(require)
+        #: Regions every function of the group re-renders after a call (element id ->
+        #: template); a function's own ``refresh=`` adds to them.
+        self.refresh: dict[str, str] = dict(refresh or {})
         if blueprint is not None:  # the endpoint's rule is added by ServerFunctions.group
             blueprint.record(self._registered)
 

@@ -16,7 +16,8 @@ from markupsafe import Markup, escape
 from .assets import asset_url
 from .config import app_state
 from .functions import Reference, ServerFunction
-from .rendering import BUTTON_TEMPLATE, MISSING, current_page, form_state, render_form_body
+from .page import current_page_url
+from .rendering import BUTTON_TEMPLATE, MISSING, form_state, render_form_body
 from .wire import FORM_ID_OPTION
 
 _BASE_CSS = (
@@ -109,7 +110,7 @@ def server_form(
     start.append(state.dialect.form_attributes_html(action, form.id))
     if attrs:
         start.append(_attributes(attrs))
-    body = render_form_body(form, permalink or current_page())
+    body = render_form_body(form, permalink or current_page_url())
     return Markup(f"{' '.join(start)}>{body}\n</form>")
 
 

@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "guards",
             "idempotency",
             "assets",
+            "page",
         },
     ),
     ("rendering", {"rendering", "templating"}),
