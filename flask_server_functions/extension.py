@@ -106,6 +106,7 @@ class ServerFunctions:
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
         idempotent: bool = False,
+        live: bool = False,
         group: Group | None = None,
     ) -> t.Callable[[F], ServerFunction[F]]: ...
 
@@ -139,6 +140,10 @@ class ServerFunctions:
         :param idempotent: each rendered form carries a one-time submission key, and
             a replay of a key answers with the first outcome instead of calling again
             (see :mod:`flask_server_functions.idempotency`).
+        :param live: its forms validate each field on the server as the user leaves
+            it (a validate-only call; the function does not run), showing only the
+            errors of fields the user has touched; a form can say otherwise with
+            ``server_form(fn, live=...)``. Without JavaScript nothing changes.
         :param group: the :class:`Group` it belongs to (prefer ``group.function``).
 
         The function receives the validated fields as keyword arguments, values

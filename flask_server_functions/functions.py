@@ -64,6 +64,7 @@ class ServerFunction(t.Generic[F]):
         require: Guard | t.Sequence[Guard] | None = None,
         max_body: int | None = None,
         idempotent: bool = False,
+        live: bool = False,
         group: Group | None = None,
     ) -> None:
         self.func = func
@@ -87,6 +88,8 @@ class ServerFunction(t.Generic[F]):
         self.max_body = max_body
         #: Whether a replayed submission key answers with the first outcome.
         self.idempotent = idempotent
+        #: Whether its forms validate each field as it is left (validate-only calls).
+        self.live = live
         self.is_async = inspect.iscoroutinefunction(func)
         parameters = inspect.signature(func).parameters
         #: Names ``bind()`` accepts.

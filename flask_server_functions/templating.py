@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
+from flask import g
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
@@ -18,7 +19,7 @@ from .config import app_state
 from .functions import Reference, ServerFunction
 from .page import current_page_url
 from .rendering import BUTTON_TEMPLATE, MISSING, form_state, render_form_body
-from .wire import FORM_ID_OPTION
+from .wire import FORM_ID_OPTION, LIVE_OPTION
 
 _BASE_CSS = (
     ".htmx-indicator{visibility:hidden}"
@@ -70,6 +71,7 @@ def server_form(
     class_: str | None = None,
     enctype: str | None = None,
     attrs: t.Mapping[str, t.Any] | None = None,
+    live: bool | None = None,
 ) -> Markup:
     """Render a working ``<form>`` for a server function.
 
@@ -90,8 +92,11 @@ def server_form(
     :param class_: CSS classes for the form.
     :param enctype: e.g. ``"multipart/form-data"`` for file uploads.
     :param attrs: any other attributes for the ``<form>``.
+    :param live: validate each field as it is left (default: the function's ``live=``).
     """
     ref = as_reference(target)
+    if live is not None and live != ref.function.live:
+        ref = ref.using(None, **{LIVE_OPTION: live})
     if template is not None or id is not None:
         # Sealed in the token, so the htmx answer renders the same ids.
         ref = ref.using(template, **({FORM_ID_OPTION: id} if id is not None else {}))
@@ -107,11 +112,21 @@ def server_form(
     if enctype:
         start.append(f'enctype="{escape(enctype)}"')
     start.append("data-sf-form")
+    if form.live:
+        start.append("data-sf-live")
     start.append(state.dialect.form_attributes_html(action, form.id))
     if attrs:
         start.append(_attributes(attrs))
     body = render_form_body(form, permalink or current_page_url())
-    return Markup(f"{' '.join(start)}>{body}\n</form>")
+    html = f"{' '.join(start)}>{body}\n</form>"
+    if form.live and not g.get(_LIVE_SCRIPT_KEY):  # once per page, only where needed
+        g.setdefault(_LIVE_SCRIPT_KEY, True)
+        html += f'\n<script src="{escape(asset_url("server-functions-live.js"))}" defer></script>'
+    return Markup(html)
+
+
+#: Set in ``g`` once a page has the live-validation script.
+_LIVE_SCRIPT_KEY = "_server_functions_live_script"
 
 
 def server_button(
