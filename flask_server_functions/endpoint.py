@@ -27,12 +27,13 @@ from .config import AppState, app_state
 from .errors import ExpiredReference, UnknownFunction
 from .functions import Reference
 from .guards import check_guards
+from .htmx import HX_CURRENT_URL
 from .idempotency import once_key, run_once
 from .inputs import previous_state, read_input
 from .invoke import run
-from .negotiation import request_path
+from .negotiation import Path, request_path
 from .origin import check_origin
-from .permalink import safe_next_url
+from .permalink import local_page, safe_next_url
 from .signals import function_called
 from .state import Outcome
 from .wire import NEXT_FIELD, STATE_FIELD
@@ -55,7 +56,10 @@ def call(token: str) -> ResponseReturnValue:
         if validate_only:
             return precognition.answer(path, ref, form_data)
         page = safe_next_url(form_data.get(NEXT_FIELD))
-        g.server_functions_page = page
+        # What the call renders sees the page the form is on now: htmx says which
+        # (a search may have changed the URL since the form was rendered).
+        current = local_page(request.headers.get(HX_CURRENT_URL)) if path is Path.HTMX else None
+        g.server_functions_page = current or page
         outcome = execute(state, ref, form_data)
     except HTTPException as e:
         if ref is None and isinstance(e, ExpiredReference):

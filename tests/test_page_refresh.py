@@ -117,3 +117,20 @@ def test_a_group_refreshes_for_all_its_functions(sf: ServerFunctions, app: Flask
     assert add_card.refresh == {"count": "count.html", "list": "list.html"}
     html = post(app.test_client(), url_for_ref(app, add_card), "x", "/board?q=call")
     assert "3 items on /board" in html and "<li>call mum</li>" in html
+
+
+def test_htmx_current_url_is_the_page_when_it_is_this_site(
+    app: Flask, client: FlaskClient, add: t.Any
+) -> None:
+    """A search (hx-push-url) changed the URL after the form was rendered: the refresh
+    follows the URL the page shows now, and never a foreign one."""
+    url = url_for_ref(app, add)
+    data = {"text": "x", "_sf_next": "/"}
+    r = client.post(url, data=data, headers={**HTMX, "HX-Current-URL": "http://localhost/?q=call"})
+    assert region(r.get_data(as_text=True), "list") == "<li>call mum</li>"
+    assert seen_pages[-1].url == "/?q=call"
+    r = client.post(url, data=data, headers={**HTMX, "HX-Current-URL": "http://evil.example/?q=x"})
+    assert seen_pages[-1].url == "/"
+    # The no-JS landing page stays the form's own.
+    r = client.post(url, data=data, headers={"HX-Current-URL": "http://localhost/?q=call"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/")
