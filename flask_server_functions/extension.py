@@ -23,6 +23,7 @@ from .endpoint import call
 from .functions import F, Guard, ServerFunction
 from .groups import Group
 from .kept import take_kept
+from .page import current_page
 from .registry import Registry
 from .templating import (
     server_button,
@@ -30,6 +31,12 @@ from .templating import (
     server_function_url,
     server_functions_scripts,
 )
+
+
+def _page_context() -> dict[str, t.Any]:
+    """``page`` in every template: the page a form is on (a value passed to
+    ``render_template`` by the same name wins)."""
+    return {"page": current_page()}
 
 
 class ServerFunctions:
@@ -83,6 +90,7 @@ class ServerFunctions:
         blueprint.add_url_rule("/static/<path:filename>", "static", static_file)
         app.register_blueprint(blueprint)
         app.before_request(take_kept)
+        app.context_processor(_page_context)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")

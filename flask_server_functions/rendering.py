@@ -17,7 +17,7 @@ from markupsafe import escape
 from .config import app_state
 from .functions import Reference
 from .kept import kept_for
-from .page import asked_refreshes, current_page
+from .page import asked_refreshes
 from .state import FormState
 from .wire import CSRF_FIELD, NEXT_FIELD, ONCE_FIELD, STATE_FIELD
 
@@ -59,8 +59,7 @@ def render(template_name: str, **context: t.Any) -> str:
     base: dict[str, t.Any] | None = g.get("_server_functions_context")
     if base is None:
         base = {}
-        app.update_template_context(base)
-        base.setdefault("page", current_page())  # unless the app's context has its own
+        app.update_template_context(base)  # ``page`` too (extension._page_context)
         g._server_functions_context = base
     template = app.jinja_env.get_template(template_name)
     return t.cast(str, template.render({**base, **context}))

@@ -116,13 +116,11 @@ class FormState:
 
     def errors_for(self, name: str) -> Markup:
         """The error messages of field ``name``, in an element the input points at
-        (in a live form, an empty hidden one when there are none, for live errors)."""
+        (in a live form, an empty hidden one when there are none, where live errors go)."""
         messages = self.errors.get(name)
         if not messages:
             if self.live:
-                return Markup(
-                    f'<span class="sf-error" id="{escape(self.error_id(name))}" hidden></span>'
-                )
+                return Markup(f'<span id="{escape(self.error_id(name))}" hidden></span>')
             return Markup("")
         text = " ".join(str(escape(m)) for m in messages)
         return Markup(f'<span class="sf-error" id="{escape(self.error_id(name))}">{text}</span>')

@@ -26,6 +26,7 @@
     if (!region) return;
     region.textContent = messages ? messages.join(" ") : "";
     region.hidden = !messages;
+    region.classList.toggle("sf-error", !!messages);
     inputs.forEach(function (input) {
       if (messages) {
         input.setAttribute("aria-invalid", "true");
@@ -80,8 +81,18 @@
     if (debounce && !names.has(event.target.name)) return;
     names.add(event.target.name);
     touched.set(form, names);
-    if (debounce) later(form); else validate(form);
+    if (debounce) return later(form);
+    setTimeout(function () {  // left by pressing Submit: the submit validates everything
+      if (pressed !== form) validate(form);
+      pressed = null;
+    }, 0);
   }
+
+  var pressed = null;
+  document.addEventListener("pointerdown", function (event) {
+    var button = event.target.closest && event.target.closest("[type=submit]");
+    pressed = button && button.form;
+  }, true);
 
   document.addEventListener("change", function (event) { touch(event, false); });
   document.addEventListener("focusout", function (event) {

@@ -115,7 +115,7 @@ def test_htmx_gets_the_error_elements_as_html(
     assert r.status_code == 422
     assert r.headers["Precognition"] == "true"
     html = r.get_data(as_text=True)
-    assert re.search(r'<[a-z]+ class="sf-error" id="[^"]+-name-error"', html)
+    assert re.search(r'<[a-z]+ class="sf-error" id="[^"]+-name-error"', html), html
     assert "password" not in html
     r = client.post(url, data={"name": "Ada"}, headers=headers)
     assert r.status_code == 200 and r.headers["Precognition-Success"] == "true"
