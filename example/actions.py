@@ -24,7 +24,25 @@ def _maybe_slow() -> None:
         time.sleep(delay)
 
 
-@sf.function(template="partials/name_form.html")
+class Name(Schema):
+    """A name: trimmed, then 1 to 80 characters (checked live, as the user leaves the field)."""
+
+    @pre_load
+    def strip(self, data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
+        if isinstance(data.get("name"), str):
+            data = {**data, "name": data["name"].strip()}
+        return data
+
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, error="Name is required"),
+            validate.Length(max=80, error="Keep it under 80 characters."),
+        ],
+    )
+
+
+@sf.function(template="partials/name_form.html", schema=Name, live=True)
 def update_name(name: str) -> dict[str, t.Any]:
     """The seed example: save a name, or say it is required."""
     _maybe_slow()
@@ -74,6 +92,7 @@ NOTES_LIST = {"notes-list": "partials/notes_list.html"}
     max_body=3 * 1024 * 1024,
     idempotent=True,
     rate_limit="30/minute",
+    live=True,
 )
 def add_note(text: str, image: FileStorage | None = None) -> dict[str, t.Any]:
     """Add a note (with an image, if one was chosen). A replayed submission adds nothing."""

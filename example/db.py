@@ -81,7 +81,12 @@ def set_setting(key: str, value: str) -> None:
     conn.commit()
 
 
-def list_notes() -> list[sqlite3.Row]:
+def list_notes(query: str = "") -> list[sqlite3.Row]:
+    """The notes, newest first; with ``query``, only those whose text contains it."""
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql = "SELECT id, text, image FROM note WHERE text LIKE ? ESCAPE '\\' ORDER BY id DESC"
+        return get_db().execute(sql, (pattern,)).fetchall()
     return get_db().execute("SELECT id, text, image FROM note ORDER BY id DESC").fetchall()
 
 

@@ -14,4 +14,7 @@ from .errors import UnknownFunction as UnknownFunction
 from .extension import ServerFunctions as ServerFunctions
 from .functions import Reference as Reference
 from .functions import ServerFunction as ServerFunction
+from .page import Page as Page
+from .page import current_page as current_page
+from .page import refresh as refresh
 from .state import FormState as FormState

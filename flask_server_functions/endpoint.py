@@ -3,6 +3,7 @@
 ::
 
     verify -> guard -> rate limit -> read -> validate + call (once, if idempotent) -> answer
+                                         `-> validate only (Precognition) -> answer
 
 Each step is a function in its own module (:func:`verify` here,
 :func:`.guards.check_guards`, :func:`.ratelimit.check_rate_limit`,
@@ -22,19 +23,27 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, HTTPException
 
+from . import precognition
 from .answers import answer, refusal
 from .config import AppState, app_state
 from .errors import ExpiredReference, UnknownFunction
 from .functions import Reference
 from .guards import check_guards
+from .htmx import HX_CURRENT_URL
 from .i18n import gettext
 from .idempotency import once_key, run_once
 from .inputs import previous_state, read_input
 from .invoke import run
-from .negotiation import request_path
+from .negotiation import Path, request_path
 from .origin import check_origin
-from .permalink import safe_next_url
-from .ratelimit import RateLimited, check_rate_limit, with_retry_after
+from .permalink import local_page, safe_next_url
+from .ratelimit import (
+    CALL_NAMESPACE,
+    VALIDATE_NAMESPACE,
+    RateLimited,
+    check_rate_limit,
+    with_retry_after,
+)
 from .signals import function_called
 from .state import Outcome
 from .tracing import CallFacts, call_span
@@ -44,6 +53,9 @@ from .wire import NEXT_FIELD, STATE_FIELD
 def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
     facts = CallFacts(request_path())
+    facts.validate_only = precognition.requested()
+    if facts.validate_only:
+        precognition.mark_answer()
     with call_span(facts):
         response = make_response(_call(app_state(), token, facts))
         facts.status = response.status_code
@@ -59,10 +71,18 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         ref = verify(state, token)
         facts.function = ref.function
         check_guards(state, ref.function, path)
-        check_rate_limit(ref.function, state.config)
+        namespace = VALIDATE_NAMESPACE if facts.validate_only else CALL_NAMESPACE
+        check_rate_limit(ref.function, state.config, namespace=namespace)
         form_data = read_input(state.config, max_body=ref.function.max_body)
+        if facts.validate_only:  # the schema only: the function never runs
+            errors = precognition.validate(ref, form_data)
+            facts.ran(422 if errors else 200, False, None)
+            return precognition.answer(path, ref, errors)
         page = safe_next_url(form_data.get(NEXT_FIELD))
-        g.server_functions_page = page
+        # What the call renders sees the page the form is on now: htmx says which
+        # (a search may have changed the URL since the form was rendered).
+        current = local_page(request.headers.get(HX_CURRENT_URL)) if path is Path.HTMX else None
+        g.server_functions_page = current or page
         outcome = execute(state, ref, form_data, facts)
     except HTTPException as e:
         if ref is None and isinstance(e, ExpiredReference):

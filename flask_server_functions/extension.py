@@ -23,6 +23,7 @@ from .endpoint import call
 from .functions import F, Guard, ServerFunction
 from .groups import Group
 from .kept import take_kept
+from .page import current_page
 from .ratelimit import parse_limit
 from .registry import Registry
 from .templating import (
@@ -31,6 +32,12 @@ from .templating import (
     server_function_url,
     server_functions_scripts,
 )
+
+
+def _page_context() -> dict[str, t.Any]:
+    """``page`` in every template: the page a form is on (a value passed to
+    ``render_template`` by the same name wins)."""
+    return {"page": current_page()}
 
 
 class ServerFunctions:
@@ -86,6 +93,7 @@ class ServerFunctions:
         blueprint.add_url_rule("/static/<path:filename>", "static", static_file)
         app.register_blueprint(blueprint)
         app.before_request(take_kept)
+        app.context_processor(_page_context)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")
@@ -110,6 +118,7 @@ class ServerFunctions:
         max_body: int | None = None,
         idempotent: bool = False,
         rate_limit: str | t.Literal[False] | None = None,
+        live: bool = False,
         group: Group | None = None,
     ) -> t.Callable[[F], ServerFunction[F]]: ...
 
@@ -146,6 +155,10 @@ class ServerFunctions:
         :param rate_limit: calls allowed per client, e.g. ``"10/minute"`` (see
             :mod:`flask_server_functions.ratelimit`); default: the group's, else
             ``SERVER_FUNCTIONS_RATE_LIMIT``; ``False`` for no limit.
+        :param live: its forms validate each field on the server as the user leaves
+            it (a validate-only call; the function does not run), showing only the
+            errors of fields the user has touched; a form can say otherwise with
+            ``server_form(fn, live=...)``. Without JavaScript nothing changes.
         :param group: the :class:`Group` it belongs to (prefer ``group.function``).
 
         The function receives the validated fields as keyword arguments, values
@@ -172,13 +185,16 @@ class ServerFunctions:
         require: Guard | t.Sequence[Guard] | None = None,
         url_path: str = "/_sf",
         rate_limit: str | t.Literal[False] | None = None,
+        refresh: t.Mapping[str, str] | None = None,
     ) -> Group:
         """A group of functions sharing guards and, with ``blueprint``, its URL
         prefix and hooks (their forms post to ``<blueprint prefix><url_path>/<token>``).
         Create it before the blueprint is registered on the app."""
         if rate_limit:
             parse_limit(rate_limit)
-        group = Group(self, name, blueprint=blueprint, require=require, rate_limit=rate_limit)
+        group = Group(
+            self, name, blueprint=blueprint, require=require, rate_limit=rate_limit, refresh=refresh
+        )
         if blueprint is not None:
             blueprint.add_url_rule(
                 f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]

@@ -65,6 +65,7 @@ class ServerFunction(t.Generic[F]):
         max_body: int | None = None,
         idempotent: bool = False,
         rate_limit: str | t.Literal[False] | None = None,
+        live: bool = False,
         group: Group | None = None,
     ) -> None:
         self.func = func
@@ -74,8 +75,9 @@ class ServerFunction(t.Generic[F]):
         self.id = function_id(func)
         self.template = template
         self.initial_state = initial_state
-        #: Other parts of the page to re-render after a call: element id -> template.
-        self.refresh: dict[str, str] = dict(refresh or {})
+        #: Other parts of the page to re-render after a call: element id -> template
+        #: (the group's, then the function's own).
+        self.refresh: dict[str, str] = {**(group.refresh if group else {}), **(refresh or {})}
         #: Client events to fire after a successful call (htmx ``HX-Trigger``).
         self.triggers: tuple[str, ...] = (
             () if trigger is None else (trigger,) if isinstance(trigger, str) else tuple(trigger)
@@ -89,6 +91,8 @@ class ServerFunction(t.Generic[F]):
         self.idempotent = idempotent
         #: Calls per client allowed (``"10/minute"``); None: the group's or the app's.
         self.rate_limit = group.rate_limit if rate_limit is None and group else rate_limit
+        #: Whether its forms validate each field as it is left (validate-only calls).
+        self.live = live
         self.is_async = inspect.iscoroutinefunction(func)
         parameters = inspect.signature(func).parameters
         #: Names ``bind()`` accepts.

@@ -41,6 +41,7 @@ class Group:
         blueprint: Blueprint | None = None,
         require: Guard | t.Sequence[Guard] | None = None,
         rate_limit: str | t.Literal[False] | None = None,
+        refresh: t.Mapping[str, str] | None = None,
     ) -> None:
         self.extension = extension
         self.name = name
@@ -48,6 +49,9 @@ class Group:
         self.guards = _as_tuple(require)
         #: The rate limit of the group's functions that set none of their own.
         self.rate_limit = rate_limit
+        #: Regions every function of the group re-renders after a call (element id ->
+        #: template); a function's own ``refresh=`` adds to them.
+        self.refresh: dict[str, str] = dict(refresh or {})
         if blueprint is not None:  # the endpoint's rule is added by ServerFunctions.group
             blueprint.record(self._registered)
 

@@ -33,9 +33,12 @@ def wants_json() -> bool:
 
 
 def request_path() -> Path:
-    """The path this request takes."""
+    """The path this request takes. A validate-only call (``Precognition: true``)
+    comes from code: it is answered as JSON unless htmx sent it."""
     if wants_json():
         return Path.JSON
     if HtmxDetails.from_request(request).wants_fragment:
         return Path.HTMX
+    if request.headers.get("Precognition", "").strip().lower() == "true":
+        return Path.JSON
     return Path.NOJS

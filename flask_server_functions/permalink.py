@@ -2,6 +2,8 @@
 
 Taken from the form's hidden ``_sf_next`` field, else the ``Referer`` of this
 site, else ``/``; never another site, and nothing that could split a header.
+:func:`local_page` reads a page of this site from a full URL (``Referer``,
+htmx's ``HX-Current-URL``) the same way.
 """
 
 from __future__ import annotations
@@ -17,17 +19,22 @@ def safe_next_url(value: str | None) -> str:
     (and nothing that could split a header)."""
     if value and _is_local_path(value):
         return value
-    referrer = request.referrer
-    if referrer and not _CONTROL_CHARS.search(referrer):
-        try:
-            parts = urlsplit(referrer)
-        except ValueError:  # an unparseable host ("http://["): not this site
-            return "/"
-        if parts.netloc == request.host:
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            if _is_local_path(path):  # not "//evil.example" from http://host//evil.example
-                return path
-    return "/"
+    return local_page(request.referrer) or "/"
+
+
+def local_page(url: str | None) -> str | None:
+    """The path and query of ``url`` if it is a page of this site (same host), else None."""
+    if not url or _CONTROL_CHARS.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unparseable host ("http://["): not this site
+        return None
+    if parts.netloc != request.host:
+        return None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # not "//evil.example" from http://host//evil.example
+    return path if _is_local_path(path) else None
 
 
 def _is_local_path(value: str) -> bool:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import secrets
 import typing as t
 
-from flask import current_app, g, request
+from flask import current_app, g
 from markupsafe import escape
 
 from .config import app_state
 from .functions import Reference
 from .kept import kept_for
+from .page import asked_refreshes
 from .state import FormState
 from .wire import CSRF_FIELD, NEXT_FIELD, ONCE_FIELD, STATE_FIELD
 
@@ -31,7 +32,12 @@ BUTTON_TEMPLATE = "server_functions/button.html"
 
 def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
     """The state a form renders with on a page: what the last no-JS POST kept for
-    it, else its initial state."""
+    it, else its initial state. While a call's refreshed regions render, the form that
+    made the call renders with its new state (so a region holding it shows its answer,
+    as the page after a no-JS redirect does)."""
+    calling: FormState | None = g.get("_server_functions_calling")
+    if calling is not None and calling.ref.key == ref.key:
+        return calling
     kept = kept_for(ref)
     if kept is not None:
         form = FormState(ref, kept["state"], values=kept["values"], errors=kept["errors"])
@@ -41,12 +47,6 @@ def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
     form = FormState(ref, initial_state if own else ref.function.initial_state)
     form.carry_state = own
     return form
-
-
-def current_page() -> str:
-    """The page a form is rendered on: this request's path, or, while a server
-    function's response re-renders forms, the page its form was on."""
-    return g.get("server_functions_page") or request.full_path.rstrip("?")
 
 
 def render(template_name: str, **context: t.Any) -> str:
@@ -59,7 +59,7 @@ def render(template_name: str, **context: t.Any) -> str:
     base: dict[str, t.Any] | None = g.get("_server_functions_context")
     if base is None:
         base = {}
-        app.update_template_context(base)
+        app.update_template_context(base)  # ``page`` too (extension._page_context)
         g._server_functions_context = base
     template = app.jinja_env.get_template(template_name)
     return t.cast(str, template.render({**base, **context}))
@@ -104,9 +104,18 @@ def render_form_body(form: FormState, next_url: str) -> str:
 
 
 def render_refreshed(form: FormState) -> str:
-    """The other parts of the page the function asked to re-render, as htmx partials."""
+    """The other parts of the page to re-render after ``form``'s call, as htmx
+    partials: the group's and the function's ``refresh=``, and what the function asked
+    for with :func:`.page.refresh`."""
+    regions = {**form.ref.function.refresh, **asked_refreshes()}
+    if not regions:
+        return ""
     dialect = app_state().dialect
-    return "".join(
-        dialect.partial(target_id, render(template, form=form))
-        for target_id, template in form.ref.function.refresh.items()
-    )
+    g._server_functions_calling = form
+    try:
+        return "".join(
+            dialect.partial(target_id, render(template, form=form))
+            for target_id, template in regions.items()
+        )
+    finally:
+        g.pop("_server_functions_calling", None)

@@ -16,7 +16,7 @@ import typing as t
 from markupsafe import Markup, escape
 
 from .functions import Reference
-from .wire import FORM_ID_OPTION
+from .wire import FORM_ID_OPTION, LIVE_OPTION
 
 if t.TYPE_CHECKING:
     from werkzeug.wrappers import Response
@@ -222,10 +222,18 @@ class FormState:
         """The first field with errors (it gets ``autofocus``), if any."""
         return next((name for name in self.errors if name != "_form"), None)
 
+    @property
+    def live(self) -> bool:
+        """Whether the form validates each field as it is left (``live=True``)."""
+        return bool(self.ref.options.get(LIVE_OPTION, self.ref.function.live))
+
     def errors_for(self, name: str) -> Markup:
-        """The error messages of field ``name``, in an element the input points at."""
+        """The error messages of field ``name``, in an element the input points at
+        (in a live form, an empty hidden one when there are none, where live errors go)."""
         messages = self.errors.get(name)
         if not messages:
+            if self.live:
+                return Markup(f'<span id="{escape(self.error_id(name))}" hidden></span>')
             return Markup("")
         text = " ".join(str(escape(m)) for m in messages)
         return Markup(f'<span class="sf-error" id="{escape(self.error_id(name))}">{text}</span>')

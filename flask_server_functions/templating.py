@@ -18,8 +18,9 @@ from . import htmx
 from .assets import asset_url
 from .config import app_state
 from .functions import Reference, ServerFunction
-from .rendering import BUTTON_TEMPLATE, MISSING, current_page, form_state, render_form_body
-from .wire import FORM_ID_OPTION
+from .page import current_page_url
+from .rendering import BUTTON_TEMPLATE, MISSING, form_state, render_form_body
+from .wire import FORM_ID_OPTION, LIVE_OPTION
 
 #: htmx 2's config: no inline indicator styles (the served stylesheet has them).
 _HTMX2_CONFIG = '{"includeIndicatorStyles": false}'
@@ -84,6 +85,7 @@ def server_form(
     class_: str | None = None,
     enctype: str | None = None,
     attrs: t.Mapping[str, t.Any] | None = None,
+    live: bool | None = None,
 ) -> Markup:
     """Render a working ``<form>`` for a server function.
 
@@ -107,10 +109,13 @@ def server_form(
         a value given here replaces the extension's (``hx-swap``, ``hx-target``...),
         ``class`` is added to ``sf-form``, ``None`` leaves an attribute out, and no
         attribute is ever written twice. ``id`` here is the same as ``id=``.
+    :param live: validate each field as it is left (default: the function's ``live=``).
     """
     attrs = dict(attrs or {})
     id = attrs.pop("id", None) or id  # the form's id is part of its identity: id=
     ref = as_reference(target)
+    if live is not None and live != ref.function.live:
+        ref = ref.using(None, **{LIVE_OPTION: live})
     if template is not None or id is not None:
         # Sealed in the token, so the htmx answer renders the same ids.
         ref = ref.using(template, **({FORM_ID_OPTION: id} if id is not None else {}))
@@ -128,14 +133,23 @@ def server_form(
         "action": action,
         "enctype": enctype,
         "data-sf-form": True,
+        "data-sf-live": form.live,
     }
     if attrs:
         own.update(dialect.form_attributes(action, form.id))
         start = f"<form {_attributes(merge_attributes(own, attrs, dialect))}"
     else:  # the common case: the constant htmx attributes, built once
         start = f"<form {_attributes(own)} {dialect.form_attributes_html(action, form.id)}"
-    body = render_form_body(form, permalink or current_page())
-    return Markup(f"{start}>{body}\n</form>")
+    body = render_form_body(form, permalink or current_page_url())
+    html = f"{start}>{body}\n</form>"
+    if form.live and not g.get(_LIVE_SCRIPT_KEY):  # once per page, only where needed
+        g.setdefault(_LIVE_SCRIPT_KEY, True)
+        html += f'\n<script src="{escape(asset_url("server-functions-live.js"))}" defer></script>'
+    return Markup(html)
+
+
+#: Set in ``g`` once a page has the live-validation script.
+_LIVE_SCRIPT_KEY = "_server_functions_live_script"
 
 
 def server_button(

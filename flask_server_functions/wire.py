@@ -24,3 +24,5 @@ MAX_ONCE_KEY = 255
 
 #: The reference option holding a form's own id (``server_form(id=...)``).
 FORM_ID_OPTION = "form_id"
+#: The reference option saying a form validates live (``server_form(live=...)``).
+LIVE_OPTION = "live"

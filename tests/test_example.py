@@ -26,7 +26,8 @@ def example_client(example_app: Flask) -> FlaskClient:
 
 
 def actions(html: str) -> list[str]:
-    return re.findall(r'<form[^>]* action="([^"]+)"', html)
+    """The URLs of the page's server-function forms (not its search form)."""
+    return re.findall(r'<form[^>]* action="(/_sf/[^"]+|/admin/_sf/[^"]+)"', html)
 
 
 def count_notes(app: Flask) -> int:

@@ -48,10 +48,11 @@ LAYERS: list[tuple[str, set[str]]] = [
             "assets",
             "ratelimit",
             "tracing",
+            "page",
         },
     ),
     ("rendering", {"rendering", "templating"}),
-    ("endpoint", {"invoke", "answers", "endpoint"}),
+    ("endpoint", {"invoke", "answers", "precognition", "endpoint"}),
     ("wiring", {"extension", "cli", "testing", "__init__"}),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}

@@ -32,8 +32,12 @@ LONG_NOTE_ERROR = "Keep it under 200 characters."
 
 
 def is_function_call(request: Request) -> bool:
-    """A POST to a server function's endpoint."""
-    return request.method == "POST" and "/_sf/" in request.url
+    """A POST to a server function's endpoint (not a live form's validate-only call)."""
+    return (
+        request.method == "POST"
+        and "/_sf/" in request.url
+        and "precognition" not in request.headers
+    )
 
 
 class NotesPage:
