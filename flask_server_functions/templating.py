@@ -144,7 +144,9 @@ def server_form(
     html = f"{start}>{body}\n</form>"
     if form.live and not g.get(_LIVE_SCRIPT_KEY):  # once per page, only where needed
         g.setdefault(_LIVE_SCRIPT_KEY, True)
-        html += f'\n<script src="{escape(asset_url("server-functions-live.js"))}" defer></script>'
+        nonce = request_nonce()
+        src = asset_url("server-functions-live.js")
+        html += f"\n<script {_attributes({'src': src, 'defer': True, 'nonce': nonce})}></script>"
     return Markup(html)
 
 
