@@ -33,6 +33,7 @@ from .origin import check_origin
 from .permalink import safe_next_url
 from .signals import function_called
 from .state import Outcome
+from .streaming import is_stream, stream, stream_once
 from .wire import NEXT_FIELD, STATE_FIELD
 
 
@@ -55,6 +56,8 @@ def call(token: str) -> ResponseReturnValue:
             ref = named_reference(state, e.reference)
         return refusal(path, state, e, ref, form_data)
     outcome.form.carry_state = STATE_FIELD in form_data
+    if is_stream(outcome):  # a generator function: its states stream (streaming.py)
+        return stream(path, outcome, page, form_data)
     function_called.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         function=ref.function,
@@ -97,7 +100,8 @@ def execute(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -
     key = once_key(ref.function, ref, form_data)
     if key is None:
         return run(ref, form_data, previous)
-    outcome = run_once(state, key, ref, lambda: run(ref, form_data, previous))
+    once = stream_once if ref.function.is_stream else run_once
+    outcome = once(state, key, ref, lambda: run(ref, form_data, previous))
     if outcome is None:
         raise Conflict("This form is already being submitted. Wait a moment, then reload the page.")
     return outcome

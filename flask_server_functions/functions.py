@@ -87,6 +87,8 @@ class ServerFunction(t.Generic[F]):
         #: Whether a replayed submission key answers with the first outcome.
         self.idempotent = idempotent
         self.is_async = inspect.iscoroutinefunction(func)
+        #: A generator function (sync or async): its states stream (see streaming.py).
+        self.is_stream = inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
         parameters = inspect.signature(func).parameters
         #: Names ``bind()`` accepts.
         self._bindable = frozenset(parameters)

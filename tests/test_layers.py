@@ -39,7 +39,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         {"inputs", "origin", "negotiation", "permalink", "kept", "guards", "idempotency"},
     ),
     ("rendering", {"rendering", "templating"}),
-    ("endpoint", {"invoke", "answers", "endpoint"}),
+    ("endpoint", {"invoke", "answers", "streaming", "endpoint"}),
     ("wiring", {"extension", "cli", "testing", "__init__"}),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}
