@@ -92,7 +92,9 @@ class FormState:
         ``name``, ``id`` and (unless ``with_value=False``, for a textarea or a
         password) ``value``; after an error also ``aria-invalid``,
         ``aria-describedby`` pointing at :meth:`errors_for`'s element, and
-        ``autofocus`` on the first invalid field.
+        ``autofocus`` on the first invalid field; after another field's error,
+        a file field's input is kept as it is by htmx (``hx-preserve``): the chosen
+        file stays selected.
         """
         quoted = escape(name)
         form_id = escape(self.id)
@@ -103,6 +105,8 @@ class FormState:
             html += f' aria-invalid="true" aria-describedby="{form_id}-{quoted}-error"'
             if self.first_invalid == name:
                 html += " autofocus"
+        elif self.errors and name in self.ref.function.file_fields:
+            html += " hx-preserve"  # htmx keeps the chosen (valid) file across the swap
         return Markup(html)
 
     @property

@@ -21,6 +21,8 @@ from .functions import Reference, ServerFunction
 from .rendering import BUTTON_TEMPLATE, MISSING, current_page, form_state, render_form_body
 from .wire import FORM_ID_OPTION
 
+#: Upload progress and cancel, loaded by server-functions.js where a page needs it.
+UPLOAD_JS = "server-functions-upload.js"
 _BASE_CSS = (
     ".htmx-indicator{visibility:hidden}"
     ".htmx-request .htmx-indicator,.htmx-request.htmx-indicator{visibility:visible}"
@@ -108,6 +110,8 @@ def server_form(
     if enctype:
         start.append(f'enctype="{escape(enctype)}"')
     start.append("data-sf-form")
+    if ref.function.is_stream:  # the page loads htmx's hx-sse for it
+        start.append("data-sf-stream")
     start.append(state.dialect.form_attributes_html(action, form.id))
     if attrs:
         start.append(_attributes(attrs))
@@ -197,6 +201,10 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
         )
         tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
+    if state.dialect.bundled_htmx:  # htmx 4: streaming and uploads, loaded where used
+        for key, filename in (("sse", "vendor/htmx/ext/hx-sse.min.js"), ("upload", UPLOAD_JS)):
+            url = url_for("server_functions.static", filename=filename, v=__version__)
+            events[f"data-{key}"] = url
     src = url_for("server_functions.static", filename="server-functions.js", v=__version__)
     tags.append(
         f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"

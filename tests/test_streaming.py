@@ -102,7 +102,8 @@ def test_a_client_that_goes_away_closes_the_generator(
     r = client.post(url_for_ref(app, count), data={"name": "x"}, headers=SSE, buffered=False)
     chunks = iter(r.response)
     first = next(chunks)
-    assert states(first if isinstance(first, str) else first.decode()) == ['{"done": 1, "total": 3}']
+    text = first if isinstance(first, str) else first.decode()
+    assert states(text) == ['{"done": 1, "total": 3}']
     r.close()  # what the WSGI server does when the client disconnects
     assert log == ["wrote 1", "finally"]
 
