@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import re
 import typing as t
 
@@ -78,18 +79,29 @@ def _stream_of(outcome: Outcome) -> Stream:
 def stream(
     path: Path, outcome: Outcome, page: str, form_data: MultiDict[str, t.Any]
 ) -> ResponseReturnValue:
-    """The answer to a streaming call: events for ``hx-sse``, else its final state."""
-    if path is Path.HTMX and EVENT_STREAM in request.headers.get("Accept", ""):
-        events = _events(_steps(outcome, form_data, refusals=False), page)
-        response = Response(stream_with_context(events), mimetype=EVENT_STREAM)
-        response.headers["Cache-Control"] = "no-cache"
-        response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
-        return response
+    """The answer to a streaming call: events for ``hx-sse``, else its final state.
+
+    The function runs up to its first state inside the view, where uploaded files
+    are still open (Flask closes them when the view returns): read them before the
+    first ``yield``. A function that ends before its first state (invalid input, a
+    failure) is answered as any call, with its status.
+    """
+    events = path is Path.HTMX and EVENT_STREAM in request.headers.get("Accept", "")
+    steps = _steps(outcome, form_data, refusals=not events)
     try:
-        final = drained(outcome, form_data)
+        first = next(steps)
+        if not events:
+            *_, (final, _) = itertools.chain([first], steps)
+            return answer(path, final, page)
     except HTTPException as e:  # abort() inside the function: a refusal, as for any call
         return refusal(path, app_state(), e, outcome.form.ref, form_data)
-    return answer(path, final, page)
+    if first[1]:
+        return answer(path, first[0], page)
+    body = stream_with_context(_events(itertools.chain([first], steps), page))
+    response = Response(body, mimetype=EVENT_STREAM)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
 
 
 def drained(outcome: Outcome, form_data: MultiDict[str, t.Any] | None = None) -> Outcome:
