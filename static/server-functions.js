@@ -91,7 +91,7 @@
 
   // htmx's hx-sse and the uploader load only on pages with a form that uses them.
   function need(src, selector) {
-    if (!src || need[src] || !document.querySelector(selector)) return;
+    if (!src || need[src] || !window.htmx || !document.querySelector(selector)) return;
     var tag = need[src] = document.createElement("script");
     tag.src = src;
     tag.nonce = script.nonce;
