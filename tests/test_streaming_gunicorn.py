@@ -1,4 +1,4 @@
-"""Streaming under real gunicorn (sync and threaded workers): the example's import.
+"""Streaming under real gunicorn (sync, gthread and gevent workers): the example's import.
 
 The events must reach the client while the function still runs (not buffered to
 the end), and a client that hangs up must stop the function: its ``finally:``
@@ -124,9 +124,16 @@ def read_message(response: http.client.HTTPResponse) -> str:
     return "".join(lines)
 
 
-@pytest.fixture(params=[["-w", "1"], ["-w", "1", "-k", "gthread", "--threads", "4"]])
+WORKERS = {
+    "sync": ["-w", "1"],
+    "gthread": ["-w", "1", "-k", "gthread", "--threads", "4"],
+    "gevent": ["-w", "1", "-k", "gevent"],
+}
+
+
+@pytest.fixture(params=list(WORKERS), ids=list(WORKERS))
 def gunicorn(request: pytest.FixtureRequest, tmp_path: Path) -> t.Iterator[Gunicorn]:
-    server = Gunicorn(tmp_path, *request.param)
+    server = Gunicorn(tmp_path, *WORKERS[request.param])
     yield server
     server.stop()
 
