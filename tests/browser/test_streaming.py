@@ -108,6 +108,7 @@ def test_streamed_import_shows_intermediate_states(js_page: Page, slow_server: L
     assert numbers == sorted(numbers)  # in order, never back
     assert sorted(slow_server.note_texts()) == sorted(LINES)  # each line written once
     expect(js_page.locator(SAVED_NOTES)).to_have_count(10)  # the refresh= region
+    expect(js_page.locator("#note-total")).to_contain_text("10")  # the trigger= event
     assert wait_for_setting(slow_server, "last_import") == "10 of 10"
 
 
