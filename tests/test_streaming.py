@@ -9,10 +9,11 @@ import typing as t
 import pytest
 from flask import Flask, abort, render_template
 from flask.testing import FlaskClient
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from flask_server_functions import ServerFunctions
 from flask_server_functions.idempotency import ONCE_FIELD
+from flask_server_functions.schemas import File
 from flask_server_functions.streaming import message
 from tests.conftest import HTMX, url_for_ref
 
@@ -257,3 +258,69 @@ def test_idempotent_stream_cut_off_keeps_what_it_reached(
 def test_message_splits_lines_as_the_sse_parser_does() -> None:
     assert message("a\r\nb\rc\nd\u2028e") == "data: a\ndata: b\ndata: c\ndata: d\u2028e\n\n"
     assert message("", "done") == "event: done\ndata: \n\n"
+
+
+def test_pages_mark_streaming_forms_and_name_the_scripts_to_load(
+    app: Flask, client: FlaskClient, count: t.Any, sf: ServerFunctions
+) -> None:
+    @sf.function(template="name_form.html")
+    def plain(name: str) -> str:
+        return name
+
+    app.add_url_rule("/", "page", lambda: render_template("page.html", refs=[count, plain]))
+    html = client.get("/").get_data(as_text=True)
+    forms = re.findall(r"<form[^>]*>", html)
+    assert ["data-sf-stream" in f for f in forms] == [True, False]
+    script = re.search(r"<script [^>]*server-functions\.js[^>]*>", html)
+    assert script
+    assert 'data-sse="/_sf/static/vendor/htmx/ext/hx-sse.min.js?' in script.group(0)
+    assert 'data-upload="/_sf/static/server-functions-upload.js?' in script.group(0)
+
+
+def test_the_htmx_2_dialect_loads_neither(sf: ServerFunctions) -> None:
+    from jinja2 import DictLoader
+
+    from tests.conftest import TEMPLATES
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY="s", SERVER_FUNCTIONS_DIALECT="2", SERVER_FUNCTIONS_HTMX="external"
+    )
+    app.jinja_loader = DictLoader(TEMPLATES)  # type: ignore[assignment]
+    sf.init_app(app)
+    app.add_url_rule("/", "page", lambda: render_template("page.html", refs=[]))
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert "server-functions.js" in html and "data-sse" not in html and "data-upload" not in html
+
+
+def test_a_file_input_is_preserved_after_another_fields_error(
+    app: Flask, sf: ServerFunctions, client: FlaskClient
+) -> None:
+    import io
+
+    from jinja2 import DictLoader
+
+    app.jinja_loader = DictLoader(  # type: ignore[assignment]
+        {"up.html": "<input {{ form.attrs('text') }}><input type=file {{ form.attrs('doc') }}>"}
+    )
+
+    class Upload(Schema):
+        text = fields.String(required=True)
+        doc = File(content_types=["text/plain"], load_default=None)
+
+    @sf.function(template="up.html", schema=Upload)
+    def upload(text: str, doc: t.Any = None) -> str:
+        return "ok"
+
+    url = url_for_ref(app, upload)
+
+    def post(**data: t.Any) -> str:
+        return client.post(url, data=data, headers=HTMX).get_data(as_text=True)
+
+    file_input = re.compile(r"<input type=file [^>]*>")
+    kept = file_input.findall(post(doc=(io.BytesIO(b"x"), "a.txt", "text/plain")))[0]
+    assert "hx-preserve" in kept  # text missing: the chosen file stays
+    bad = file_input.findall(post(text="t", doc=(io.BytesIO(b"x"), "a.png", "image/png")))[0]
+    assert "hx-preserve" not in bad and 'aria-invalid="true"' in bad  # choose another
+    done = file_input.findall(post(text="t", doc=(io.BytesIO(b"x"), "a.txt", "text/plain")))[0]
+    assert "hx-preserve" not in done  # success: the form resets
