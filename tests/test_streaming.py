@@ -324,3 +324,24 @@ def test_a_file_input_is_preserved_after_another_fields_error(
     assert "hx-preserve" not in bad and 'aria-invalid="true"' in bad  # choose another
     done = file_input.findall(post(text="t", doc=(io.BytesIO(b"x"), "a.txt", "text/plain")))[0]
     assert "hx-preserve" not in done  # success: the form resets
+
+
+def test_an_error_before_the_first_state_is_a_plain_answer(
+    app: Flask, sf: ServerFunctions, client: FlaskClient
+) -> None:
+    @sf.function(template="name_form.html")
+    def checks_first(name: str) -> t.Iterator[dict[str, int]]:
+        if name == "bad":
+            raise ValidationError({"name": ["Not this one."]})
+        if name == "boom":
+            raise RuntimeError("before any state")
+        yield {"done": 1}
+
+    url = url_for_ref(app, checks_first)
+    r = client.post(url, data={"name": "bad"}, headers=SSE)
+    assert r.status_code == 422 and "text/event-stream" not in r.content_type
+    assert "Not this one." in r.get_data(as_text=True)
+    r = client.post(url, data={"name": "boom"}, headers=SSE)
+    assert r.status_code == 500 and "Something went wrong" in r.get_data(as_text=True)
+    r = client.post(url, data={"name": "fine"}, headers=SSE)
+    assert r.status_code == 200 and r.mimetype == "text/event-stream"
