@@ -128,6 +128,7 @@ def import_notes(file: FileStorage) -> t.Iterator[dict[str, t.Any]]:
     if not lines or too_long:  # checked before anything is written
         message = f"Line {too_long} is over 200 characters." if too_long else "The file is empty."
         raise ValidationError({"file": [message]})
+    # EXAMPLE_SLOW_SECONDS set: a short sleep per line, so the stream can be watched.
     delay = (current_app.config.get("EXAMPLE_SLOW_SECONDS") or 0) / 5
     done = 0
     try:
