@@ -86,15 +86,14 @@ def stream(
     first ``yield``. A function that ends before its first state (invalid input, a
     failure) is answered as any call, with its status.
     """
-    events = path is Path.HTMX and EVENT_STREAM in request.headers.get("Accept", "")
-    steps = _steps(outcome, form_data, refusals=not events)
-    try:
-        first = next(steps)
-        if not events:
-            *_, (final, _) = itertools.chain([first], steps)
-            return answer(path, final, page)
-    except HTTPException as e:  # abort() inside the function: a refusal, as for any call
-        return refusal(path, app_state(), e, outcome.form.ref, form_data)
+    if path is not Path.HTMX or EVENT_STREAM not in request.headers.get("Accept", ""):
+        try:
+            final = drained(outcome, form_data)
+        except HTTPException as e:  # abort() inside the function: a refusal, as for any call
+            return refusal(path, app_state(), e, outcome.form.ref, form_data)
+        return answer(path, final, page)
+    steps = _steps(outcome, form_data, refusals=False)
+    first = next(steps)
     if first[1]:
         return answer(path, first[0], page)
     body = stream_with_context(_events(itertools.chain([first], steps), page))
