@@ -345,3 +345,11 @@ def test_an_error_before_the_first_state_is_a_plain_answer(
     assert r.status_code == 500 and "Something went wrong" in r.get_data(as_text=True)
     r = client.post(url, data={"name": "fine"}, headers=SSE)
     assert r.status_code == 200 and r.mimetype == "text/event-stream"
+
+
+def test_call_function_gets_the_final_state(app: Flask, client: FlaskClient, count: t.Any) -> None:
+    from flask_server_functions.testing import call_function
+
+    result = call_function(client, count, {"name": "x"})
+    assert result.ok and result.state == {"done": 3, "total": 3}
+    assert "<hx-partial" in result.html
