@@ -169,3 +169,37 @@ def plan_task(
         "urgent": urgent,
         "notes": notes,
     }
+
+
+class NotesFile(Schema):
+    """A text file of notes, one per line."""
+
+    file = File(required=True, max_size=64 * 1024, content_types=["text/plain"])
+
+
+@sf.function(
+    template="partials/note_import.html",
+    schema=NotesFile,
+    refresh=NOTES_LIST,
+    trigger="notes-changed",
+)
+def import_notes(file: FileStorage) -> t.Iterator[dict[str, t.Any]]:
+    """Import notes from a text file, one per line, streaming the progress (a generator:
+    with JS each state is swapped in as it comes; without JS the page shows the last)."""
+    text = file.read().decode("utf-8", "replace")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    too_long = next((n for n, line in enumerate(lines, 1) if len(line) > 200), None)
+    if not lines or too_long:  # checked before anything is written
+        message = f"Line {too_long} is over 200 characters." if too_long else "The file is empty."
+        raise ValidationError({"file": [message]})
+    # EXAMPLE_SLOW_SECONDS set: a short sleep per line, so the stream can be watched.
+    delay = (current_app.config.get("EXAMPLE_SLOW_SECONDS") or 0) / 5
+    done = 0
+    try:
+        for done, line in enumerate(lines, 1):
+            db.add_note(line)
+            yield {"done": done, "total": len(lines)}
+            if delay:
+                time.sleep(delay)
+    finally:  # also when the client cancels: the stream stops at the next line
+        db.set_setting("last_import", f"{done} of {len(lines)}")

@@ -46,6 +46,7 @@ from .ratelimit import (
 )
 from .signals import function_called
 from .state import Outcome
+from .streaming import is_stream, stream, stream_once
 from .tracing import CallFacts, call_span
 from .wire import NEXT_FIELD, STATE_FIELD
 
@@ -93,6 +94,8 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
             _called(ref, facts, state=None, errors={"_form": [message]}, ran=False)
         return with_retry_after(refusal(path, state, e, ref, form_data), e)
     outcome.form.carry_state = STATE_FIELD in form_data
+    if is_stream(outcome):  # a generator function: its states stream (streaming.py)
+        return stream(path, outcome, page, form_data)
     facts.ran(outcome.status, outcome.response is not None, outcome.error_id)
     _called(ref, facts, state=outcome.form.state, errors=outcome.form.errors, ran=outcome.ran)
     return answer(path, outcome, page)
@@ -143,7 +146,8 @@ def execute(
     if key is None:
         return run(ref, form_data, previous)
     ran: list[Outcome] = []
-    outcome = run_once(state, key, ref, lambda: _append(ran, run(ref, form_data, previous)))
+    once = stream_once if ref.function.is_stream else run_once
+    outcome = once(state, key, ref, lambda: _append(ran, run(ref, form_data, previous)))
     if outcome is None:
         raise Conflict(
             gettext("This form is already being submitted. Wait a moment, then reload the page.")

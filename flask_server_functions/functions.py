@@ -94,6 +94,8 @@ class ServerFunction(t.Generic[F]):
         #: Whether its forms validate each field as it is left (validate-only calls).
         self.live = live
         self.is_async = inspect.iscoroutinefunction(func)
+        #: A generator function (sync or async): its states stream (see streaming.py).
+        self.is_stream = inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
         parameters = inspect.signature(func).parameters
         #: Names ``bind()`` accepts.
         self._bindable = frozenset(parameters)

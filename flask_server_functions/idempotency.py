@@ -87,7 +87,13 @@ def run_once(
     except BaseException:
         store.release(key)
         raise
-    store.save(
+    save_outcome(state, key, done)
+    return done
+
+
+def save_outcome(state: AppState, key: str, done: Outcome) -> None:
+    """Store the outcome of the call that claimed ``key``, for its replays."""
+    state.idempotency_store.save(
         key,
         {
             "state": done.form.state,
@@ -98,6 +104,5 @@ def run_once(
             "status": done.status,
             "location": done.response.location if done.response is not None else None,
         },
-        ttl,
+        int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"]),
     )
-    return done

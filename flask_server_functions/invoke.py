@@ -35,7 +35,7 @@ def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Ou
     try:
         kwargs = arguments(ref, form_data)
     except ValidationError as e:
-        return _invalid(ref, form_data, previous, e).before_call()
+        return invalid(ref, form_data, previous, e).before_call()
     if function.state_parameter:
         kwargs[function.state_parameter] = previous
 
@@ -45,30 +45,39 @@ def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Ou
         else:
             result = function.func(**kwargs)
     except ValidationError as e:
-        return _invalid(ref, form_data, previous, e)
+        return invalid(ref, form_data, previous, e)
     except HTTPException:
         raise
     except Exception:
-        error_id = secrets.token_hex(4)
-        logger.exception(
-            "server function %s (%s.%s) failed [error %s]",
-            function.name,
-            function.func.__module__,
-            function.func.__qualname__,
-            error_id,
-        )
-        message = gettext(FAILURE_MESSAGE, error_id=error_id)
-        values = typed_values(form_data)
-        form = FormState(ref, previous, values=values, errors={"_form": [message]})
-        return Outcome(form, 500, error_id=error_id)
+        return failure(ref, form_data, previous)
 
     if isinstance(result, Response):
         return Outcome(FormState(ref, previous), result.status_code, result)
     return Outcome(FormState(ref, result))
 
 
-def _invalid(
+def invalid(
     ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any, error: ValidationError
 ) -> Outcome:
     values = typed_values(form_data)
     return Outcome(FormState(ref, previous, values=values, errors=messages(error)), 422)
+
+
+def failure(ref: Reference, form_data: MultiDict[str, t.Any], state: t.Any) -> Outcome:
+    """The function raised: log it with an error id, show ``state`` with the message (500).
+
+    Call it inside the ``except`` block (the log carries the traceback).
+    """
+    function = ref.function
+    error_id = secrets.token_hex(4)
+    logger.exception(
+        "server function %s (%s.%s) failed [error %s]",
+        function.name,
+        function.func.__module__,
+        function.func.__qualname__,
+        error_id,
+    )
+    message = gettext(FAILURE_MESSAGE, error_id=error_id)
+    values = typed_values(form_data)
+    form = FormState(ref, state, values=values, errors={"_form": [message]})
+    return Outcome(form, 500, error_id=error_id)

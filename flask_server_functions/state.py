@@ -126,7 +126,9 @@ class FormState:
         ``name``, ``id`` and (unless ``with_value=False``, for a textarea or a
         password) ``value``; after an error also ``aria-invalid``,
         ``aria-describedby`` pointing at :meth:`errors_for`'s element, and
-        ``autofocus`` on the first invalid field.
+        ``autofocus`` on the first invalid field; after another field's error,
+        a file field's input is kept as it is by htmx (``hx-preserve``): the chosen
+        file stays selected.
         """
         quoted = escape(name)
         form_id = escape(self.id)
@@ -139,6 +141,8 @@ class FormState:
         """``aria-invalid`` and ``aria-describedby`` for a field with errors, and
         ``autofocus`` on the first control of the first invalid field."""
         if not self.errors or name not in self.errors:
+            if self.errors and name in self.ref.function.file_fields:
+                return " hx-preserve"  # htmx keeps the chosen (valid) file across the swap
             return ""
         html = f' aria-invalid="true" aria-describedby="{escape(self.error_id(name))}"'
         if self.first_invalid == name and not self._focus_given:

@@ -24,6 +24,8 @@ from .wire import FORM_ID_OPTION, LIVE_OPTION
 
 #: htmx 2's config: no inline indicator styles (the served stylesheet has them).
 _HTMX2_CONFIG = '{"includeIndicatorStyles": false}'
+#: Upload progress and cancel, loaded by server-functions.js where a page needs it.
+UPLOAD_JS = "server-functions-upload.js"
 
 
 def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
@@ -134,6 +136,7 @@ def server_form(
         "enctype": enctype,
         "data-sf-form": True,
         "data-sf-live": form.live,
+        "data-sf-stream": ref.function.is_stream,  # the page loads htmx's hx-sse for it
     }
     if attrs:
         own.update(dialect.form_attributes(action, form.id))
@@ -252,6 +255,9 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
         src = asset_url(f"vendor/htmx/{filename}")
         tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
+    if state.dialect.bundled_htmx:  # htmx 4: streaming and uploads, loaded where used
+        for key, filename in (("sse", "vendor/htmx/ext/hx-sse.min.js"), ("upload", UPLOAD_JS)):
+            events[f"data-{key}"] = asset_url(filename)
     src = asset_url("server-functions.js")
     tags.append(
         f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"

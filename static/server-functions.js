@@ -89,6 +89,21 @@
     }
   });
 
+  // htmx's hx-sse and the uploader load only on pages with a form that uses them.
+  function need(src, selector) {
+    if (!src || need[src] || !window.htmx || !document.querySelector(selector)) return;
+    var tag = need[src] = document.createElement("script");
+    tag.src = src;
+    tag.nonce = script.nonce;
+    document.head.appendChild(tag);
+  }
+  function load() {
+    need(data.sse, "form[data-sf-stream]");
+    need(data.upload, "form[data-sf-stream], form[data-sf-form][enctype^=multipart], [data-sf-cancel]");
+  }
+  load();
+  document.addEventListener(events.done, load);
+
   if (data.eventBeforeSwap) {
     // htmx 2 does not swap error answers; server-function forms render them.
     document.addEventListener(data.eventBeforeSwap, function (event) {

@@ -52,7 +52,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("rendering", {"rendering", "templating"}),
-    ("endpoint", {"invoke", "answers", "precognition", "endpoint"}),
+    ("endpoint", {"invoke", "answers", "precognition", "streaming", "endpoint"}),
     ("wiring", {"extension", "cli", "testing", "__init__"}),
 ]
 LAYER_OF = {module: i for i, (_, modules) in enumerate(LAYERS) for module in modules}

@@ -31,14 +31,22 @@ def sri(path: Path) -> str:
 def test_vendored_htmx_matches_its_note() -> None:
     note = (VENDOR / "README.md").read_text()
     assert f"**{HTMX_VERSION}**" in note
-    for name in ("htmx.min.js", "htmx.js"):
+    for name in ("htmx.min.js", "htmx.js", "ext/hx-sse.min.js", "ext/hx-sse.js"):
         assert f"`{name}` | `{sri(VENDOR / name)}`" in note
     assert f"version = '{HTMX_VERSION}'" in (VENDOR / "htmx.js").read_text()
     assert "Zero-Clause BSD" in (VENDOR / "LICENSE").read_text()
+    assert (VENDOR / "ext" / "LICENSE").read_text() == (VENDOR / "LICENSE").read_text()
 
 
 @pytest.mark.parametrize(
-    "path", ["vendor/htmx/htmx.min.js", "vendor/htmx/htmx.js", "server-functions.js"]
+    "path",
+    [
+        "vendor/htmx/htmx.min.js",
+        "vendor/htmx/htmx.js",
+        "vendor/htmx/ext/hx-sse.min.js",
+        "server-functions.js",
+        "server-functions-upload.js",
+    ],
 )
 def test_served_by_the_extension(client: FlaskClient, path: str) -> None:
     with client.get(f"/_sf/static/{path}") as r:
@@ -90,6 +98,9 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
         "flask_server_functions/static/server-functions.css",
         "flask_server_functions/translations/flask_server_functions.pot",
         "flask_server_functions/translations/de/LC_MESSAGES/flask_server_functions.mo",
+        "flask_server_functions/static/server-functions-upload.js",
+        "flask_server_functions/static/vendor/htmx/ext/hx-sse.min.js",
+        "flask_server_functions/static/vendor/htmx/ext/LICENSE",
         "flask_server_functions/templates/server_functions/button.html",
     ):
         assert expected in names
