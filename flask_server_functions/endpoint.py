@@ -95,6 +95,7 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         return with_retry_after(refusal(path, state, e, ref, form_data), e)
     outcome.form.carry_state = STATE_FIELD in form_data
     if is_stream(outcome):  # a generator function: its states stream (streaming.py)
+        facts.ran(outcome.status, False, None)  # the stream's own end sends the signal
         return stream(path, outcome, page, form_data)
     facts.ran(outcome.status, outcome.response is not None, outcome.error_id)
     _called(ref, facts, state=outcome.form.state, errors=outcome.form.errors, ran=outcome.ran)

@@ -222,6 +222,7 @@ def _finish(ref: Reference, stream: Stream, final: Outcome | None) -> None:
         state=final.form.state,
         errors=final.form.errors,
         status=final.status,
+        ran=final.ran,
     )
 
 

@@ -132,6 +132,10 @@ def call_function(
     request_headers = {"Origin": origin, **({HX_REQUEST: "true"} if js else {}), **(headers or {})}
     with function_called.connected_to(receiver, app):
         response = client.post(url, data=body, headers=request_headers)
+        # A streamed answer (a generator function) is read to its end and closed
+        # here, while the signal is connected and in order with the contexts.
+        response.get_data()
+        response.close()
     page_response = response
     if not js and follow_redirects and response.status_code == 303:
         page_response = client.get(response.headers["Location"])
