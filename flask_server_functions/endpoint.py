@@ -20,20 +20,20 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, HTTPException
 
-from .answers import answer, refusal
+from .answers import answer, confirmation, refusal
 from .config import AppState, app_state
-from .errors import ExpiredReference, UnknownFunction
+from .errors import WRONG_ADDRESS, ExpiredReference, UnknownFunction
 from .functions import Reference
 from .guards import check_guards
 from .idempotency import once_key, run_once
 from .inputs import previous_state, read_input
 from .invoke import run
-from .negotiation import request_path
+from .negotiation import Path, request_path
 from .origin import check_origin
 from .permalink import safe_next_url
 from .signals import function_called
-from .state import Outcome
-from .wire import NEXT_FIELD, STATE_FIELD
+from .state import FormState, Outcome
+from .wire import CONFIRM_OPTION, CONFIRMED_FIELD, NEXT_FIELD, STATE_FIELD
 
 
 def call(token: str) -> ResponseReturnValue:
@@ -42,18 +42,22 @@ def call(token: str) -> ResponseReturnValue:
     path = request_path()
     ref: Reference | None = None
     form_data: MultiDict[str, t.Any] | None = None
+    allowed = False  # a valid token, and the guards said yes
     try:
         check_origin(state.config)
         ref = verify(state, token)
         check_guards(state, ref.function, path)
+        allowed = True
         form_data = read_input(state.config, max_body=ref.function.max_body)
         page = safe_next_url(form_data.get(NEXT_FIELD))
         g.server_functions_page = page
+        if needs_confirmation(path, ref, form_data):
+            return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)), page)
         outcome = execute(state, ref, form_data)
     except HTTPException as e:
         if ref is None and isinstance(e, ExpiredReference):
             ref = named_reference(state, e.reference)
-        return refusal(path, state, e, ref, form_data)
+        return refusal(path, state, e, ref, form_data, allowed=allowed)
     outcome.form.carry_state = STATE_FIELD in form_data
     function_called.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
@@ -71,13 +75,26 @@ def verify(state: AppState, token: str) -> Reference:
 
     :raises InvalidReference: a tampered, truncated or foreign token (400).
     :raises ExpiredReference: a valid token older than ``SERVER_FUNCTIONS_MAX_AGE`` (400).
-    :raises UnknownFunction: a valid token naming no function served here (404).
+    :raises UnknownFunction: a valid token naming no function, or one served at
+        another URL (404, with a message for each).
     """
     function_id, sealed = state.codec.loads(token)
     function = state.registry.by_id.get(function_id)
-    if function is None or request.endpoint != function.endpoint:
+    if function is None:
         raise UnknownFunction()
+    if request.endpoint != function.endpoint:  # a routing mismatch, not an old page
+        raise UnknownFunction(WRONG_ADDRESS)
     return Reference.from_sealed(function, sealed)
+
+
+def needs_confirmation(path: Path, ref: Reference, form_data: MultiDict[str, t.Any]) -> bool:
+    """A no-JS press of a ``server_button(confirm=...)`` that was not confirmed yet
+    (with JavaScript, htmx asks first: ``hx-confirm``)."""
+    return (
+        path is Path.NOJS
+        and bool(ref.options.get(CONFIRM_OPTION))
+        and form_data.get(CONFIRMED_FIELD) != "1"
+    )
 
 
 def named_reference(

@@ -21,8 +21,9 @@ from .config import AppState as AppState
 from .config import app_state as app_state
 from .endpoint import call
 from .functions import F, Guard, ServerFunction
-from .groups import Group
+from .groups import Group, check_unclaimed
 from .kept import take_kept
+from .landing import flash_unshown, take_from_url
 from .registry import Registry
 from .templating import (
     server_button,
@@ -75,6 +76,7 @@ class ServerFunctions:
         app.extensions[EXTENSION_KEY] = state
 
         prefix = app.config["SERVER_FUNCTIONS_URL_PREFIX"].rstrip("/")
+        check_unclaimed(app, f"{prefix}/<token>", "the app's own server functions")
         blueprint = Blueprint(
             "server_functions",
             __name__,
@@ -86,6 +88,8 @@ class ServerFunctions:
         blueprint.add_url_rule("/<token>", "call", call, methods=["POST"])
         app.register_blueprint(blueprint)
         app.before_request(take_kept)
+        app.before_request(take_from_url)
+        app.after_request(flash_unshown)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")
@@ -168,11 +172,17 @@ class ServerFunctions:
     ) -> Group:
         """A group of functions sharing guards and, with ``blueprint``, its URL
         prefix and hooks (their forms post to ``<blueprint prefix><url_path>/<token>``).
-        Create it before the blueprint is registered on the app."""
-        group = Group(self, name, blueprint=blueprint, require=require)
+        Create it before the blueprint is registered on the app.
+
+        :param url_path: the path under the blueprint's prefix (default ``/_sf``). A
+            blueprint without ``url_prefix`` needs its own (``url_path="/_sf_admin"``):
+            the app's functions already post to ``/_sf/<token>``, and registering the
+            blueprint refuses a second rule at the same URL.
+        """
+        group = Group(self, name, blueprint=blueprint, require=require, url_path=url_path)
         if blueprint is not None:
             blueprint.add_url_rule(
-                f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]
+                f"{group.url_path}/<token>", "server_function", call, methods=["POST"]
             )
         return group
 

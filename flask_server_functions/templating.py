@@ -123,6 +123,7 @@ def server_button(
     confirm: str | None = None,
     class_: str | None = None,
     button_class: str | None = None,
+    aria_label: str | None = None,
     permalink: str | None = None,
     id: str | None = None,
 ) -> Markup:
@@ -136,8 +137,21 @@ def server_button(
 
     Its label and options are sealed in the reference, so the re-rendered button
     is the same one. The function's state (or error) is shown after the button.
+
+    :param confirm: a question asked before the call: with JavaScript a dialog
+        (``hx-confirm``); without it, the first press comes back to the page with
+        the question and a button that confirms, and only that one runs the function.
+    :param aria_label: the button's accessible name when the label alone does not
+        say what it acts on (``"Delete note 'Buy milk'"``); start it with the label.
     """
-    ref = button_reference(target, label, pending_label=pending_label, button_class=button_class)
+    ref = button_reference(
+        target,
+        label,
+        pending_label=pending_label,
+        button_class=button_class,
+        confirm=confirm,
+        aria_label=aria_label,
+    )
     attrs = {"hx-confirm": confirm} if confirm else None
     return server_form(
         ref,
@@ -154,6 +168,8 @@ def button_reference(
     *,
     pending_label: str | None = None,
     button_class: str | None = None,
+    confirm: str | None = None,
+    aria_label: str | None = None,
 ) -> Reference:
     """The reference :func:`server_button` posts to, for the same arguments.
 
@@ -162,8 +178,13 @@ def button_reference(
 
         call_function(client, button_reference(delete_note.bind(note_id=1), "Delete"))
     """
+    options = {"confirm": confirm, "aria_label": aria_label}
     return as_reference(target).using(
-        BUTTON_TEMPLATE, label=label, pending_label=pending_label, button_class=button_class
+        BUTTON_TEMPLATE,
+        label=label,
+        pending_label=pending_label,
+        button_class=button_class,
+        **{k: v for k, v in options.items() if v},  # unset options keep the token short
     )
 
 

@@ -36,7 +36,16 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("per-app state", {"config"}),
     (
         "request",
-        {"inputs", "origin", "negotiation", "permalink", "kept", "guards", "idempotency"},
+        {
+            "inputs",
+            "origin",
+            "negotiation",
+            "permalink",
+            "kept",
+            "landing",
+            "guards",
+            "idempotency",
+        },
     ),
     ("rendering", {"rendering", "templating"}),
     ("endpoint", {"invoke", "answers", "endpoint"}),
