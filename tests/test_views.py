@@ -97,7 +97,7 @@ def test_validation_error_marks_field(sf: ServerFunctions, client: FlaskClient, 
     assert calls == []
     assert 'value="A" aria-invalid="true" aria-describedby="sf-' in r.text
     assert "autofocus" in r.text
-    assert '-name-error">Too short.</span>' in r.text
+    assert '-name-error">Too short.</div>' in r.text
 
 
 def test_missing_required_field(sf: ServerFunctions, client: FlaskClient, page) -> None:  # type: ignore[no-untyped-def]
