@@ -334,3 +334,63 @@ def test_every_303_is_absolute(client: FlaskClient, owned: t.Any) -> None:
     url = form_action(client.get("/board").text)
     r = client.post(url, data={"name": "x", "how": "ok", "_sf_next": "/board?tab=2"})
     assert r.headers["Location"].startswith("http://localhost/board?tab=2")
+
+
+# --- sizes, the client script --------------------------------------------------------
+
+
+def test_sizes_speak_in_kb_and_mb() -> None:
+    from flask_server_functions.errors import size_text
+
+    assert [size_text(n) for n in (512, 2048, 1536, 2 * 1024 * 1024, 3_500_000)] == [
+        "512 bytes",
+        "2 KB",
+        "1.5 KB",
+        "2 MB",
+        "3.3 MB",
+    ]
+
+
+def test_a_file_over_its_size_says_so_in_mb(app: Flask, sf: ServerFunctions) -> None:
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from flask_server_functions.schemas import File
+
+    field = File(max_size=2 * 1024 * 1024)
+    big = FileStorage(io.BytesIO(b"x" * (2 * 1024 * 1024 + 1)), "big.png", content_type="image/png")
+    with pytest.raises(ValidationError, match=r"at most 2 MB\)"):
+        field.deserialize(big)
+
+
+def test_the_client_script_stays_within_2_kb_gzipped() -> None:
+    import gzip
+    import pathlib
+
+    script = pathlib.Path(__file__).resolve().parents[1] / "static" / "server-functions.js"
+    assert len(gzip.compress(script.read_bytes(), compresslevel=9)) <= 2048
+
+
+def test_an_expired_token_of_a_guarded_function_never_renders_it(
+    app: Flask, sf: ServerFunctions
+) -> None:
+    import time
+
+    secret = "the balance is 1,000,000"
+
+    @sf.function(template="secret.html", require=lambda: False)
+    def transfer(amount: int) -> None: ...
+
+    app.jinja_loader.mapping["secret.html"] = (  # type: ignore[union-attr]
+        "<input {{ form.attrs('amount') }}><p>" + secret + "</p>"
+    )
+    real = time.time
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(time, "time", lambda: real() - 8 * 24 * 3600)
+        url = url_for_ref(app, transfer)
+    client = app.test_client()
+    for headers in (HTMX, JSON):
+        r = client.post(url, data={"amount": "5"}, headers=headers)
+        assert r.status_code == 400 and "expired" in r.text
+        assert secret not in r.text
