@@ -25,7 +25,7 @@ from flask.sessions import session_json_serializer
 from werkzeug.wrappers import Response
 
 from .config import app_state
-from .kept import KEPT_TTL, TOO_LONG_TO_KEEP, values_fit
+from .kept import KEPT_TTL, SESSION_KEY, TOO_LONG_TO_KEEP, values_fit
 from .state import FormState
 from .wire import KEPT_PARAM
 
@@ -89,6 +89,7 @@ def flash_unshown(response: Response) -> Response:
     if not messages:
         return response
     g._server_functions_kept = None
+    session.pop(SESSION_KEY, None)  # shown now, as a flash: not again
     for message in messages:
         flash(message, "error")
     session.modified = True

@@ -86,6 +86,12 @@ def test_axe_finds_nothing_in_any_state(axe_notes: FeaturesPage, axe_source: str
     expect(notes.clear_form.get_by_role("alert")).to_have_text(NOT_ALLOWED)
     assert violations(notes.page, axe_source) == [], "notes, a rename error and a refusal"
 
+    notes.server.reset()  # another tab deleted the notes: renaming one is refused
+    notes.note_input(1).fill("renamed")
+    notes.submit(notes.note(1).get_by_role("button", name="Rename"))
+    expect(notes.page.get_by_text("This note no longer exists.")).to_be_visible()
+    assert violations(notes.page, axe_source) == [], "a refusal from inside a function"
+
 
 @pytest.fixture
 def js_features(js_page: Page, server: LiveServer) -> FeaturesPage:
