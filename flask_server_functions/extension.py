@@ -138,9 +138,10 @@ class ServerFunctions:
         :param trigger: client event name(s) fired after a successful htmx call
             (``HX-Trigger``), for elements that listen with ``hx-trigger="NAME from:body"``.
         :param require: a guard (or several), called with no arguments before the
-            input is validated; a falsy result refuses the call with 403 (or, without
-            JavaScript, a redirect to ``SERVER_FUNCTIONS_LOGIN_VIEW`` if set). Guards
-            may also ``abort()`` themselves.
+            input is validated; a falsy result refuses the call with 403 (or, with
+            ``SERVER_FUNCTIONS_LOGIN_VIEW`` set, sends the user to the login view).
+            Guards may also ``abort()`` themselves. Inside the function, refuse with
+            ``Refuse(message, status)`` (or ``abort(4xx)``).
         :param max_body: the largest body this function accepts, in bytes (e.g. for
             uploads); default ``SERVER_FUNCTIONS_MAX_BODY``.
         :param idempotent: each rendered form carries a one-time submission key, and
