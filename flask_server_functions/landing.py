@@ -29,8 +29,9 @@ from .kept import KEPT_TTL, SESSION_KEY, TOO_LONG_TO_KEEP, values_fit
 from .state import FormState
 from .wire import KEPT_PARAM
 
-#: The largest kept record carried this way (serialised, in bytes).
-MAX_RECORD = 32 * 1024
+#: The largest kept record carried this way (serialised, in bytes): with the
+#: store's key limit and TTL, what cookieless clients can leave behind is bounded.
+MAX_RECORD = 16 * 1024
 
 
 def has_session_cookie() -> bool:
