@@ -89,7 +89,7 @@ def test_axe_finds_nothing_in_any_state(axe_notes: FeaturesPage, axe_source: str
     notes.server.reset()  # another tab deleted the notes: renaming one is refused
     notes.note_input(1).fill("renamed")
     notes.submit(notes.note(1).get_by_role("button", name="Rename"))
-    expect(notes.page.get_by_text("This note no longer exists.")).to_be_visible()
+    expect(notes.page.get_by_role("alert").filter(has_text="no longer exists")).to_be_visible()
     assert violations(notes.page, axe_source) == [], "a refusal from inside a function"
 
 
