@@ -10,7 +10,7 @@ from flask import current_app, session
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import FileStorage
 
-from flask_server_functions import ServerFunctions
+from flask_server_functions import ServerFunctions, refuse
 from flask_server_functions.schemas import File
 
 from . import db
@@ -112,7 +112,8 @@ def delete_note(note_id: int) -> dict[str, t.Any]:
 @sf.function(template="partials/note_rename.html", schema=NoteText)
 def rename_note(note_id: int, text: str) -> dict[str, t.Any]:
     _maybe_slow()
-    db.rename_note(note_id, text)
+    if not db.rename_note(note_id, text):  # deleted meanwhile (another tab)
+        refuse("This note no longer exists.", 404)
     return {"text": text, "renamed": True}
 
 

@@ -122,10 +122,24 @@ def save_upload(image: FileStorage) -> str:
 
 
 def delete_note(note_id: int) -> bool:
+    """Delete a note and its uploaded image."""
     conn = get_db()
+    images = [
+        row["image"] for row in conn.execute("SELECT image FROM note WHERE id = ?", (note_id,))
+    ]
     cur = conn.execute("DELETE FROM note WHERE id = ?", (note_id,))
     conn.commit()
+    _remove_uploads(images)
     return cur.rowcount > 0
+
+
+def _remove_uploads(names: list[str | None]) -> None:
+    for name in names:
+        if name:
+            try:
+                os.remove(os.path.join(upload_folder(), os.path.basename(name)))
+            except FileNotFoundError:
+                pass
 
 
 def rename_note(note_id: int, text: str) -> bool:
@@ -136,7 +150,10 @@ def rename_note(note_id: int, text: str) -> bool:
 
 
 def clear_notes() -> int:
+    """Delete every note and their uploaded images."""
     conn = get_db()
+    images = [row["image"] for row in conn.execute("SELECT image FROM note")]
     cur = conn.execute("DELETE FROM note")
     conn.commit()
+    _remove_uploads(images)
     return cur.rowcount

@@ -7,7 +7,9 @@
   ``refresh=`` names and an ``HX-Trigger`` header), which htmx swaps in place;
 * :func:`nojs_answer`: the state kept for one request and ``303 See Other`` to the page;
 * :func:`function_redirect`: a redirect the function returned, per path;
-* :func:`refusal`: a 4xx refusal, answered so that nothing typed is lost.
+* :func:`refusal`: a 4xx refusal, answered so that nothing typed is lost;
+* :func:`login_answer`: a guard's refusal with a login view, per path;
+* :func:`confirmation`: the no-JS confirmation step of ``server_button(confirm=...)``.
 
 A new kind of answer is a new function here, picked in :func:`answer`.
 """
@@ -15,26 +17,28 @@ A new kind of answer is a new function here, picked in :func:`answer`.
 from __future__ import annotations
 
 import typing as t
+from urllib.parse import urljoin
 
-from flask import flash, jsonify, redirect
+from flask import flash, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from . import htmx
 from .config import AppState, app_state
-from .errors import ExpiredReference, UnknownFunction
+from .errors import CrossOriginRequest, LoginRequired, plain_message, size_text
 from .functions import Reference
+from .i18n import gettext
 from .inputs import previous_state, read_input, typed_values
 from .kept import keep
+from .landing import has_session_cookie, keep_in_url
 from .negotiation import Path
 from .permalink import safe_next_url
-from .ratelimit import RateLimited
 from .rendering import render_form_body, render_refreshed
 from .state import FormState, Outcome
-from .wire import NEXT_FIELD, STATE_FIELD
+from .wire import CONFIRM_KEY, CONFIRM_OPTION, NEXT_FIELD, STATE_FIELD
 
 
 def answer(path: Path, outcome: Outcome, page: str) -> ResponseReturnValue:
@@ -69,9 +73,29 @@ def fragment_answer(
 
 
 def nojs_answer(form: FormState, page: str) -> ResponseReturnValue:
-    """Keep the form's state for the next request and send the browser to its page."""
+    """Keep the form's state for the next request and send the browser to its page.
+
+    It is kept in the session; a request without a session cookie (cookies refused,
+    or a first visit) also gets it under a one-time key in the redirect URL
+    (:mod:`.landing`), since the cookie may never come back.
+    """
+    if not has_session_cookie():
+        page = keep_in_url(form, page)
     keep(form)
-    return redirect(page, code=303)
+    return see_other(page)
+
+
+def see_other(location: str) -> Response:
+    """``303 See Other`` to ``location``, made absolute from the request (text browsers
+    such as lynx warn about a relative ``Location``)."""
+    return redirect(urljoin(request.host_url, location), code=303)
+
+
+def confirmation(form: FormState, page: str) -> ResponseReturnValue:
+    """A no-JS press of a ``server_button(confirm=...)``: back to the page, where the
+    button asks its question (with a button that confirms) instead of running."""
+    form.errors = {CONFIRM_KEY: [str(form.ref.options[CONFIRM_OPTION])]}
+    return nojs_answer(form, page)
 
 
 def function_redirect(path: Path, response: Response) -> ResponseReturnValue:
@@ -84,7 +108,16 @@ def function_redirect(path: Path, response: Response) -> ResponseReturnValue:
         return "", 200, {htmx.HX_REDIRECT: location}
     if path is Path.JSON:
         return jsonify(redirect=location), 200
-    return redirect(location, code=303)
+    return see_other(location)
+
+
+def login_answer(path: Path, error: LoginRequired) -> ResponseReturnValue:
+    """A guard refused and the app has a login view: send the user there, per path."""
+    if path is Path.JSON:
+        return jsonify(error=plain_message(error), login=error.login_url), 401
+    if path is Path.HTMX:
+        return "", 200, {htmx.HX_REDIRECT: error.login_url}
+    return see_other(error.login_url)
 
 
 def refusal(
@@ -93,35 +126,42 @@ def refusal(
     error: HTTPException,
     ref: Reference | None,
     form_data: MultiDict[str, t.Any] | None = None,
+    *,
+    allowed: bool = False,
 ) -> ResponseReturnValue:
-    """A refusal, answered so that nothing typed is lost.
+    """A refusal, answered so that the user stays on the page and nothing typed is lost.
 
-    * JSON: ``{"error": message}`` with the status.
-    * htmx: the form re-rendered with the message and the submitted values, with
-      the status (htmx 4 swaps 4xx); with no form to render, the message is
-      appended to the form (``HX-Reswap: beforeend``).
-    * no JS: an expired or out-of-date form goes back to its page, with the message
-      in the form (or flashed) and the input kept; anything else is Flask's
-      error response (so ``app.errorhandler`` applies).
+    :param allowed: the caller passed the guards with a valid token (a refusal from
+        the function itself, or of its input): with htmx the form's partial is
+        re-rendered. A refusal before that (guard, expired or unknown token) never
+        renders the partial, whose bound values and live data the caller may not see.
+
+    * JSON: ``{"error": message}`` with the status (401 and ``"login"`` for the login view).
+    * htmx: allowed, the form re-rendered with the message and the submitted values,
+      with the status (htmx 4 swaps 4xx); else the message alone, appended to the
+      form (``HX-Reswap: beforeend``), whose inputs keep what was typed.
+    * no JS: ``303`` back to the page, the message in the form (or flashed) and the
+      input kept. A cross-origin request gets Flask's error response (so
+      ``app.errorhandler`` applies): it is not the user's own page.
     """
     if error.code is None or error.code < 400:  # abort(redirect(...)) and the like
         return error.get_response()
-    message = str(error.description)
+    if isinstance(error, LoginRequired):
+        return login_answer(path, error)
+    message = _message(state, error, ref)
     if path is Path.JSON:
         return jsonify(error=message), error.code
-    if path is Path.NOJS and not isinstance(
-        error, (ExpiredReference, UnknownFunction, RateLimited)
-    ):
-        raise error
+    if path is Path.NOJS and isinstance(error, CrossOriginRequest):
+        raise type(error)()  # its plain message, not the detail (which is logged)
     if form_data is None:  # refused before the body was read: read it now, if it can be
         form_data = _submitted(state, ref.function.max_body if ref else None)
     page = safe_next_url(form_data.get(NEXT_FIELD))
+    if path is Path.HTMX and (ref is None or not allowed):
+        fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
+        return fragment, error.code, {htmx.HX_RESWAP: "beforeend"}
     if ref is None:
-        if path is Path.HTMX:
-            fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
-            return fragment, error.code, {htmx.HX_RESWAP: "beforeend"}
         flash(message, "error")
-        return redirect(page, code=303)
+        return see_other(page)
     form = FormState(
         ref,
         _intact_previous_state(state, ref, form_data),
@@ -132,6 +172,16 @@ def refusal(
     if path is Path.HTMX:
         return fragment_answer(form, error.code, page, refresh=False)
     return nojs_answer(form, page)
+
+
+def _message(state: AppState, error: HTTPException, ref: Reference | None) -> str:
+    """What the user reads: the refusal's plain message; a size limit in KB or MB."""
+    if isinstance(error, RequestEntityTooLarge):
+        limit = (ref.function.max_body if ref else None) or state.config[
+            "SERVER_FUNCTIONS_MAX_BODY"
+        ]
+        return gettext("What you sent is too large (at most %(limit)s).", limit=size_text(limit))
+    return plain_message(error)
 
 
 def _submitted(state: AppState, max_body: int | None = None) -> MultiDict[str, t.Any]:

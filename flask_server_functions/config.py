@@ -50,7 +50,7 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_MAX_BODY": 1024 * 1024,
     "SERVER_FUNCTIONS_MAX_FIELDS": 200,
     "SERVER_FUNCTIONS_MAX_FIELD_NAME": 200,
-    # Endpoint to redirect a refused (guarded) no-JS call to, e.g. "auth.login".
+    # Endpoint a guard's refusal sends the user to (every path), e.g. "auth.login".
     "SERVER_FUNCTIONS_LOGIN_VIEW": None,
     # Idempotent functions: where outcomes are kept (None: in this process), for how
     # long (seconds), and how long a replay waits for the first call to finish.

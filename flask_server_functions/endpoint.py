@@ -24,9 +24,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, HTTPException
 
 from . import precognition
-from .answers import answer, refusal
+from .answers import answer, confirmation, refusal
 from .config import AppState, app_state
-from .errors import ExpiredReference, UnknownFunction
+from .errors import WRONG_ADDRESS, ExpiredReference, UnknownFunction
 from .functions import Reference
 from .guards import check_guards
 from .htmx import HX_CURRENT_URL
@@ -45,10 +45,10 @@ from .ratelimit import (
     with_retry_after,
 )
 from .signals import function_called
-from .state import Outcome
+from .state import FormState, Outcome
 from .streaming import is_stream, stream, stream_once
 from .tracing import CallFacts, call_span
-from .wire import NEXT_FIELD, STATE_FIELD
+from .wire import CONFIRM_OPTION, CONFIRMED_FIELD, NEXT_FIELD, STATE_FIELD
 
 
 def call(token: str) -> ResponseReturnValue:
@@ -67,11 +67,13 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
     path = facts.path
     ref: Reference | None = None
     form_data: MultiDict[str, t.Any] | None = None
+    allowed = False  # a valid token, and the guards said yes
     try:
         check_origin(state.config)
         ref = verify(state, token)
         facts.function = ref.function
         check_guards(state, ref.function, path)
+        allowed = True
         namespace = VALIDATE_NAMESPACE if facts.validate_only else CALL_NAMESPACE
         check_rate_limit(ref.function, state.config, namespace=namespace)
         form_data = read_input(state.config, max_body=ref.function.max_body)
@@ -84,6 +86,8 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         # (a search may have changed the URL since the form was rendered).
         current = local_page(request.headers.get(HX_CURRENT_URL)) if path is Path.HTMX else None
         g.server_functions_page = current or page
+        if needs_confirmation(path, ref, form_data):
+            return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)), page)
         outcome = execute(state, ref, form_data, facts)
     except HTTPException as e:
         if ref is None and isinstance(e, ExpiredReference):
@@ -92,7 +96,8 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         if ref is not None:
             message = str(e.description)
             _called(ref, facts, state=None, errors={"_form": [message]}, ran=False)
-        return with_retry_after(refusal(path, state, e, ref, form_data), e)
+        answered = refusal(path, state, e, ref, form_data, allowed=allowed)
+        return with_retry_after(answered, e)
     outcome.form.carry_state = STATE_FIELD in form_data
     if is_stream(outcome):  # a generator function: its states stream (streaming.py)
         facts.ran(outcome.status, False, None)  # the stream's own end sends the signal
@@ -118,13 +123,26 @@ def verify(state: AppState, token: str) -> Reference:
 
     :raises InvalidReference: a tampered, truncated or foreign token (400).
     :raises ExpiredReference: a valid token older than ``SERVER_FUNCTIONS_MAX_AGE`` (400).
-    :raises UnknownFunction: a valid token naming no function served here (404).
+    :raises UnknownFunction: a valid token naming no function, or one served at
+        another URL (404, with a message for each).
     """
     function_id, sealed = state.codec.loads(token)
     function = state.registry.by_id.get(function_id)
-    if function is None or request.endpoint != function.endpoint:
+    if function is None:
         raise UnknownFunction()
+    if request.endpoint != function.endpoint:  # a routing mismatch, not an old page
+        raise UnknownFunction(WRONG_ADDRESS)
     return Reference.from_sealed(function, sealed)
+
+
+def needs_confirmation(path: Path, ref: Reference, form_data: MultiDict[str, t.Any]) -> bool:
+    """A no-JS press of a ``server_button(confirm=...)`` that was not confirmed yet
+    (with JavaScript, htmx asks first: ``hx-confirm``)."""
+    return (
+        path is Path.NOJS
+        and bool(ref.options.get(CONFIRM_OPTION))
+        and form_data.get(CONFIRMED_FIELD) != "1"
+    )
 
 
 def named_reference(

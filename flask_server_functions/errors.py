@@ -11,15 +11,17 @@ Flask-WTF's ``CSRFError``.
      │    └── ExpiredReference  valid signature, too old (or from the future)
      └── UnknownFunction (404)  valid token naming no registered function
     CrossOriginRequest (Forbidden, 403)
+    LoginRequired (Unauthorized, 401)  a guard refused, and SERVER_FUNCTIONS_LOGIN_VIEW is set
+    Refuse (any 4xx)            raised by a server function (or refuse()): a refusal with a message
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, Unauthorized
 
-from .i18n import lazy
+from .i18n import N_, gettext, lazy
 
 
 class ServerFunctionError(BadRequest):
@@ -54,8 +56,103 @@ class UnknownFunction(ServerFunctionError):
         " date. Reload the page and try again."
     )
 
+    def __init__(self, description: str | None = None) -> None:
+        super().__init__(description)
+
+
+#: A valid token of a function that exists, posted to another URL than the one that
+#: serves it (a routing mismatch, not an old page).
+WRONG_ADDRESS = (
+    "This form was sent to an address that does not serve it. If it keeps happening,"
+    " tell the site's owner."
+)
+
 
 class CrossOriginRequest(Forbidden):
     """A POST from another origin than the app's own (or a configured allowed one)."""
 
-    description = lazy("Cross-origin requests to server functions are not allowed.")
+    description = lazy(
+        "This form was sent from another site, or your browser did not say where it was"
+        " sent from. Open this site's page directly and try again."
+    )
+
+
+class LoginRequired(Unauthorized):
+    """A guard refused the call and ``SERVER_FUNCTIONS_LOGIN_VIEW`` is set: sign in first.
+
+    Without JavaScript the answer is a redirect to :attr:`login_url`, with htmx an
+    ``HX-Redirect`` to it, and in JSON a 401 with ``{"error": ..., "login": login_url}``.
+    """
+
+    description = lazy("Please sign in to do this.")
+
+    def __init__(self, login_url: str) -> None:
+        super().__init__()
+        self.login_url = login_url
+
+
+class Refuse(HTTPException):
+    """Refuse a call from inside a server function, with a message the user sees
+    (SvelteKit's ``fail(403, {...})``)::
+
+        @sf.function(template="task.html")
+        def rename_task(task_id: int, title: str):
+            task = db.get_task(task_id)
+            if task is None:
+                raise Refuse("This task no longer exists.", 404)
+            if task.owner != current_user.id:
+                raise Refuse("Only the task's owner can rename it.", 403)
+            ...
+
+    htmx: the form re-rendered with the message and what was typed, with ``status``;
+    JSON: ``{"error": message}`` with ``status``; without JavaScript: ``303`` back to
+    the page, the message in the form and the input kept. ``abort(4xx)`` inside a
+    server function is answered the same way.
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        if not 400 <= status < 500:
+            raise ValueError(f"Refuse takes a 4xx status, not {status}")
+        super().__init__(message)
+        self.code = status
+
+
+def refuse(message: str, status: int = 400) -> t.NoReturn:
+    """Raise :class:`Refuse`: ``refuse("Only the owner can do this.", 403)``."""
+    raise Refuse(message, status)
+
+
+#: Short, plain messages for ``abort(code)`` without a description of its own, in
+#: place of Werkzeug's stock texts (written for developers).
+PLAIN_MESSAGES = {
+    400: N_("This could not be done. Check what you entered and try again."),
+    401: N_("Please sign in to do this."),
+    403: N_("You are not allowed to do this."),
+    404: N_("This was not found: it may have been deleted."),
+    405: N_("This could not be done."),
+    409: N_("This changed in the meantime. Reload the page and try again."),
+    410: N_("This no longer exists."),
+    413: N_("What you sent is too large."),
+    422: N_("This could not be done. Check what you entered and try again."),
+    429: N_("Too many attempts. Wait a moment, then try again."),
+}
+
+
+def plain_message(error: HTTPException) -> str:
+    """The message a user sees for ``error``: its own description, or a plain one in
+    place of Werkzeug's stock text."""
+    stock = type(error).__module__ == "werkzeug.exceptions" and (
+        error.description == type(error).description
+    )
+    if error.description and not stock:
+        return str(error.description)
+    code = error.code or 400
+    return gettext(PLAIN_MESSAGES.get(code, N_("This could not be done.")))
+
+
+def size_text(size: int) -> str:
+    """A size as people write it: ``"512 bytes"``, ``"64 KB"``, ``"2 MB"``, ``"1.5 MB"``."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"

@@ -21,8 +21,9 @@ from .config import AppState as AppState
 from .config import app_state as app_state
 from .endpoint import call
 from .functions import F, Guard, ServerFunction
-from .groups import Group
+from .groups import Group, check_unclaimed
 from .kept import take_kept
+from .landing import flash_unshown, take_from_url
 from .page import current_page
 from .ratelimit import parse_limit
 from .registry import Registry
@@ -83,6 +84,7 @@ class ServerFunctions:
         app.extensions[EXTENSION_KEY] = state
 
         prefix = app.config["SERVER_FUNCTIONS_URL_PREFIX"].rstrip("/")
+        check_unclaimed(app, f"{prefix}/<token>", "the app's own server functions")
         blueprint = Blueprint(
             "server_functions",
             __name__,
@@ -94,6 +96,8 @@ class ServerFunctions:
         app.register_blueprint(blueprint)
         app.before_request(take_kept)
         app.context_processor(_page_context)
+        app.before_request(take_from_url)
+        app.after_request(flash_unshown)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")
@@ -144,9 +148,10 @@ class ServerFunctions:
         :param trigger: client event name(s) fired after a successful htmx call
             (``HX-Trigger``), for elements that listen with ``hx-trigger="NAME from:body"``.
         :param require: a guard (or several), called with no arguments before the
-            input is validated; a falsy result refuses the call with 403 (or, without
-            JavaScript, a redirect to ``SERVER_FUNCTIONS_LOGIN_VIEW`` if set). Guards
-            may also ``abort()`` themselves.
+            input is validated; a falsy result refuses the call with 403 (or, with
+            ``SERVER_FUNCTIONS_LOGIN_VIEW`` set, sends the user to the login view).
+            Guards may also ``abort()`` themselves. Inside the function, refuse with
+            ``Refuse(message, status)`` (or ``abort(4xx)``).
         :param max_body: the largest body this function accepts, in bytes (e.g. for
             uploads); default ``SERVER_FUNCTIONS_MAX_BODY``.
         :param idempotent: each rendered form carries a one-time submission key, and
@@ -189,15 +194,29 @@ class ServerFunctions:
     ) -> Group:
         """A group of functions sharing guards and, with ``blueprint``, its URL
         prefix and hooks (their forms post to ``<blueprint prefix><url_path>/<token>``).
-        Create it before the blueprint is registered on the app."""
+        Create it before the blueprint is registered on the app.
+
+        :param url_path: the path under the blueprint's prefix (default ``/_sf``). A
+            blueprint without ``url_prefix`` needs its own (``url_path="/_sf_admin"``):
+            the app's functions already post to ``/_sf/<token>``, and registering the
+            blueprint refuses a second rule at the same URL.
+        :param rate_limit: calls allowed per client for its functions (``"10/minute"``).
+        :param refresh: regions every function of the group re-renders after a call.
+        """
         if rate_limit:
             parse_limit(rate_limit)
         group = Group(
-            self, name, blueprint=blueprint, require=require, rate_limit=rate_limit, refresh=refresh
+            self,
+            name,
+            blueprint=blueprint,
+            require=require,
+            url_path=url_path,
+            rate_limit=rate_limit,
+            refresh=refresh,
         )
         if blueprint is not None:
             blueprint.add_url_rule(
-                f"{url_path.rstrip('/')}/<token>", "server_function", call, methods=["POST"]
+                f"{group.url_path}/<token>", "server_function", call, methods=["POST"]
             )
         return group
 

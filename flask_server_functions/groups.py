@@ -20,6 +20,7 @@ import typing as t
 
 from flask import Blueprint, current_app
 from flask.blueprints import BlueprintSetupState
+from flask.sansio.app import App
 
 from .functions import F, Guard, ServerFunction, _as_tuple
 
@@ -42,10 +43,13 @@ class Group:
         require: Guard | t.Sequence[Guard] | None = None,
         rate_limit: str | t.Literal[False] | None = None,
         refresh: t.Mapping[str, str] | None = None,
+        url_path: str = "/_sf",
     ) -> None:
         self.extension = extension
         self.name = name
         self.blueprint = blueprint
+        #: The path of the group's endpoint under its blueprint's prefix.
+        self.url_path = "/" + url_path.strip("/")
         self.guards = _as_tuple(require)
         #: The rate limit of the group's functions that set none of their own.
         self.rate_limit = rate_limit
@@ -59,6 +63,10 @@ class Group:
         # The endpoint's full name is known only now: a nested blueprint's endpoints
         # are "parent.child.server_function", and name= may rename it.
         name = f"{setup.name_prefix}.{setup.name}".lstrip(".")
+        rule = f"{self.url_path}/<token>"
+        if setup.url_prefix:
+            rule = f"{setup.url_prefix.rstrip('/')}{rule}"
+        check_unclaimed(setup.app, rule, f"the group {self.name!r} (blueprint {name!r})")
         endpoints = setup.app.extensions.setdefault(_ENDPOINTS_KEY, {})
         endpoints.setdefault(self, f"{name}.server_function")
 
@@ -88,3 +96,17 @@ class Group:
 
     def __repr__(self) -> str:
         return f"<Group {self.name!r}>"
+
+
+def check_unclaimed(app: App, rule: str, owner: str) -> None:
+    """Refuse a second server-function endpoint at a URL another one already serves."""
+    for existing in app.url_map.iter_rules():
+        if existing.rule == rule and existing.endpoint.endswith(
+            ("server_function", "server_functions.call")
+        ):
+            raise RuntimeError(
+                f"{owner} would serve server functions at {rule}, where {existing.endpoint!r}"
+                " already does, and take its calls. Give the blueprint a url_prefix, or the"
+                " group a path of its own: sf.group(..., blueprint=bp,"
+                " url_path='/_sf_<name>')."
+            )

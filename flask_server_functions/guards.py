@@ -1,17 +1,20 @@
 """The guard step: the app's, the group's and the function's guards, before any input is read.
 
-A falsy guard refuses the call with 403; without JavaScript, and with
-``SERVER_FUNCTIONS_LOGIN_VIEW`` set, it redirects to the login view instead.
+A falsy guard refuses the call with 403. With ``SERVER_FUNCTIONS_LOGIN_VIEW`` set it
+raises :class:`~.errors.LoginRequired` instead, which every path answers by sending
+the user to the login view with ``next`` (the page the form is on): a redirect
+without JS, ``HX-Redirect`` with htmx, a 401 with the login URL in JSON.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from flask import abort, redirect, url_for
+from flask import url_for
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from .config import AppState
+from .errors import LoginRequired
 from .functions import ServerFunction
 from .i18n import gettext
 from .inputs import read_input
@@ -25,10 +28,17 @@ def check_guards(state: AppState, function: ServerFunction[t.Any], path: Path) -
     for guard in (*state.extension.before_call_guards, *function.guards):
         if not guard():
             login_view = state.config["SERVER_FUNCTIONS_LOGIN_VIEW"]
-            if login_view and path is Path.NOJS:
-                try:
-                    page = read_input(state.config, max_body=function.max_body).get(NEXT_FIELD)
-                except HTTPException:
-                    page = None
-                abort(redirect(url_for(login_view, next=safe_next_url(page)), code=303))
+            if login_view:
+                raise LoginRequired(login_url(state, function, path, login_view))
             raise Forbidden(gettext("You are not allowed to do this."))
+
+
+def login_url(state: AppState, function: ServerFunction[t.Any], path: Path, login_view: str) -> str:
+    """The login view's absolute URL, with ``next`` the page the form is on."""
+    page: str | None = None
+    if path is not Path.JSON:  # a form says which page it is on
+        try:
+            page = read_input(state.config, max_body=function.max_body).get(NEXT_FIELD)
+        except HTTPException:
+            page = None
+    return url_for(login_view, next=safe_next_url(page), _external=True)

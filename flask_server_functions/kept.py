@@ -107,5 +107,6 @@ def kept_for(ref: Reference) -> dict[str, t.Any] | None:
     """The state kept for ``ref``'s form by the previous request, if any."""
     kept = g.get("_server_functions_kept")
     if kept is not None and kept.get("key") == ref.key:
+        g._server_functions_kept_shown = True  # see landing.flash_unshown
         return t.cast(dict[str, t.Any], kept)
     return None

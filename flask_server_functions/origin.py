@@ -2,22 +2,28 @@
 
 Checked before the body is read. The decision, in order:
 
-1. ``Origin`` present: it must be the app's own origin (scheme + host + port of
-   ``request.host_url``) or one of ``SERVER_FUNCTIONS_ALLOWED_ORIGINS``. ``null``
-   (sandboxed frames, some redirects) is refused.
-2. Else ``Sec-Fetch-Site`` present: ``same-origin`` or ``none`` passes.
+1. ``Origin`` present (and not ``null``): it must be the app's own origin (scheme +
+   host + port of ``request.host_url``) or one of ``SERVER_FUNCTIONS_ALLOWED_ORIGINS``.
+2. Else (no ``Origin``, or ``null``: Chromium sends ``null`` for a plain form POST
+   from a page with ``Referrer-Policy: no-referrer``, as do sandboxed frames)
+   ``Sec-Fetch-Site`` present: ``same-origin`` or ``none`` passes, anything else
+   (``cross-site``, ``same-site``) is refused.
 3. Else ``Referer`` present: its origin is checked as in 1.
-4. Else (no header at all: curl, server-to-server, very old browsers):
+4. Else (no header at all, or ``Origin: null`` alone: curl, server-to-server, very old browsers):
    ``SERVER_FUNCTIONS_MISSING_ORIGIN`` decides: ``"allow"`` (default; no modern
    browser sends a cross-site POST without ``Origin``) or ``"deny"``.
 
 The app's own origin comes from the request's ``Host`` (and scheme). Behind a proxy,
 wrap the app in Werkzeug's ``ProxyFix`` so ``X-Forwarded-Host``/``-Proto`` are
-trusted; without it they are ignored, so a forged header opens nothing.
+trusted.
+
+The user reads a plain message (:class:`~.errors.CrossOriginRequest`); the detail
+(which header said what) goes to the ``flask_server_functions`` log as a warning.
 """
 
 from __future__ import annotations
 
+import logging
 import typing as t
 from urllib.parse import urlsplit
 
@@ -26,6 +32,13 @@ from flask import request
 from .errors import CrossOriginRequest
 
 MISSING_ORIGIN_POLICIES = ("allow", "deny")
+
+logger = logging.getLogger("flask_server_functions")
+
+
+def _refuse(detail: str) -> t.NoReturn:
+    logger.warning("server function call refused: %s (%s %s)", detail, request.method, request.path)
+    raise CrossOriginRequest()
 
 
 def _origin_of(url: str) -> str | None:
@@ -44,30 +57,27 @@ def check_origin(config: t.Mapping[str, t.Any]) -> None:
     allowed = {o.rstrip("/").lower() for o in config["SERVER_FUNCTIONS_ALLOWED_ORIGINS"]}
 
     origin = request.headers.get("Origin")
-    if origin is not None:
+    if origin is not None and origin.strip().lower() != "null":
         origin = origin.strip().lower()
         if origin != own and origin not in allowed:
-            raise CrossOriginRequest(
-                f"Cross-origin requests to server functions are not allowed"
-                f" (origin {origin[:100]!r})."
-            )
+            _refuse(f"cross-origin request from origin {origin[:100]!r}")
         return
 
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         if fetch_site not in ("same-origin", "none"):
-            raise CrossOriginRequest()
+            _refuse(f"Sec-Fetch-Site is {fetch_site[:40]!r} (Origin: {origin!r})")
         return
 
     referrer = request.headers.get("Referer")
     if referrer is not None:
         ref_origin = _origin_of(referrer)
         if ref_origin != own and ref_origin not in allowed:
-            raise CrossOriginRequest()
+            _refuse(f"cross-origin request from referrer origin {ref_origin!r}")
         return
 
     if config["SERVER_FUNCTIONS_MISSING_ORIGIN"] == "deny":
-        raise CrossOriginRequest(
-            "This request has no Origin, Sec-Fetch-Site or Referer header, and this app"
-            " refuses such requests to server functions."
+        _refuse(
+            f"no usable Origin (Origin: {origin!r}), Sec-Fetch-Site or Referer header, and"
+            " SERVER_FUNCTIONS_MISSING_ORIGIN is 'deny'"
         )

@@ -39,6 +39,8 @@ import typing as t
 from marshmallow import Schema, fields, pre_load
 from werkzeug.datastructures import FileStorage
 
+from .errors import size_text
+
 #: Parameters that are never form input: the previous state.
 STATE_PARAMETERS = ("state", "prev_state", "previous_state")
 
@@ -54,7 +56,7 @@ class File(fields.Field[FileStorage]):
 
     default_error_messages = {  # noqa: RUF012 - marshmallow's convention
         "invalid": "Not a file.",
-        "too_large": "The file is too large (at most {max_size} bytes).",
+        "too_large": "The file is too large (at most {max_size}).",
         "content_type": "This type of file is not accepted (allowed: {allowed}).",
     }
 
@@ -86,7 +88,7 @@ class File(fields.Field[FileStorage]):
             size = stream.tell()
             stream.seek(position)
             if size > self.max_size:
-                raise self.make_error("too_large", max_size=self.max_size)
+                raise self.make_error("too_large", max_size=size_text(self.max_size))
         return value
 
 

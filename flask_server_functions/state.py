@@ -232,15 +232,17 @@ class FormState:
         return bool(self.ref.options.get(LIVE_OPTION, self.ref.function.live))
 
     def errors_for(self, name: str) -> Markup:
-        """The error messages of field ``name``, in an element the input points at
-        (in a live form, an empty hidden one when there are none, where live errors go)."""
+        """The error messages of field ``name``, in an element the input points at: a
+        ``<div>``, so text browsers (w3m, lynx) show them on their own line, not run
+        into the next text. Put it beside the input, not inside a ``<p>`` or ``<label>``.
+        In a live form, an empty hidden one when there are none, where live errors go."""
         messages = self.errors.get(name)
         if not messages:
             if self.live:
                 return Markup(f'<span id="{escape(self.error_id(name))}" hidden></span>')
             return Markup("")
         text = " ".join(str(escape(m)) for m in messages)
-        return Markup(f'<span class="sf-error" id="{escape(self.error_id(name))}">{text}</span>')
+        return Markup(f'<div class="sf-error" id="{escape(self.error_id(name))}">{text}</div>')
 
     def to_kept(self) -> dict[str, t.Any]:
         """The JSON-able data kept in the session across a no-JS redirect."""

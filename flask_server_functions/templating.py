@@ -165,6 +165,7 @@ def server_button(
     confirm: str | None = None,
     class_: str | None = None,
     button_class: str | None = None,
+    aria_label: str | None = None,
     permalink: str | None = None,
     id: str | None = None,
     attrs: t.Mapping[str, t.Any] | None = None,
@@ -182,16 +183,26 @@ def server_button(
 
     :param label: the button's text.
     :param pending_label: its text while the call is in flight.
-    :param confirm: a question the browser asks first (``hx-confirm``; with
-        JavaScript off the button submits without asking).
+    :param confirm: a question asked before the call: with JavaScript a dialog
+        (``hx-confirm``); without it, the first press comes back to the page with
+        the question and a button that confirms, and only that one runs the function.
     :param class_: CSS classes for the button's ``<form>`` (besides ``sf-button``).
     :param button_class: CSS classes for the ``<button>`` itself.
+    :param aria_label: the button's accessible name when the label alone does not
+        say what it acts on (``"Delete note 'Buy milk'"``); start it with the label.
     :param permalink: where a no-JS submission lands; default: this page.
     :param id: the form's id, as in :func:`server_form`.
     :param attrs: attributes for the button's ``<form>``, merged as in
         :func:`server_form` (``data-optimistic``, ``hx-*``, ``class``).
     """
-    ref = button_reference(target, label, pending_label=pending_label, button_class=button_class)
+    ref = button_reference(
+        target,
+        label,
+        pending_label=pending_label,
+        button_class=button_class,
+        confirm=confirm,
+        aria_label=aria_label,
+    )
     own = {htmx.HX_CONFIRM: confirm} if confirm else {}
     return server_form(
         ref,
@@ -208,6 +219,8 @@ def button_reference(
     *,
     pending_label: str | None = None,
     button_class: str | None = None,
+    confirm: str | None = None,
+    aria_label: str | None = None,
 ) -> Reference:
     """The reference :func:`server_button` posts to, for the same arguments.
 
@@ -216,8 +229,13 @@ def button_reference(
 
         call_function(client, button_reference(delete_note.bind(note_id=1), "Delete"))
     """
+    options = {"confirm": confirm, "aria_label": aria_label}
     return as_reference(target).using(
-        BUTTON_TEMPLATE, label=label, pending_label=pending_label, button_class=button_class
+        BUTTON_TEMPLATE,
+        label=label,
+        pending_label=pending_label,
+        button_class=button_class,
+        **{k: v for k, v in options.items() if v},  # unset options keep the token short
     )
 
 

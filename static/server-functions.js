@@ -23,7 +23,7 @@
       var input = form.elements.namedItem(el.getAttribute("data-field"));
       el.textContent = input && "value" in input ? input.value : "";
     });
-    Array.prototype.forEach.call(copy.children, function (el) {
+    [].forEach.call(copy.children, function (el) {
       el.classList.add("sf-optimistic");
       el.setAttribute("aria-busy", "true");
       el.setAttribute("data-sf-optimistic-for", form.id);
@@ -31,19 +31,21 @@
     target.insertBefore(copy, target.firstChild);
   }
 
-  function clearOptimistic(form) {
-    var selector = '[data-sf-optimistic-for="' + CSS.escape(form.id) + '"]';
-    document.querySelectorAll(selector).forEach(function (el) {
-      el.remove();
-    });
-  }
+  var SAID = '[role="status"], [role="alert"], .sf-error';
 
   document.addEventListener(events.before, function (event) {
     var form = formOf(event);
     if (!form) return;
-    // Disabling the controls drops focus to <body>: remember where it was.
-    var active = document.activeElement;
-    if (active && active.id && form.contains(active)) form.setAttribute("data-sf-focus", active.id);
+    // Disabling the controls drops focus to <body>: remember the control (id or
+    // place) and the enclosing ids, in case the answer removes the form.
+    var active = document.activeElement, ids = [], el = form;
+    for (; el; el = el.parentElement) if (el.id) ids.push(el.id);
+    form._sf = {
+      focus: active && form.contains(active)
+        ? active.id || [].indexOf.call(form.elements, active) : null,
+      ids: ids,
+      said: [].slice.call(document.querySelectorAll(SAID))
+    };
     form.setAttribute("aria-busy", "true");
     form.querySelectorAll("[data-pending-label]").forEach(function (button) {
       button.setAttribute("data-idle-label", button.textContent);
@@ -53,13 +55,14 @@
   });
 
   var live;
-  function announce(form) {
-    var text = Array.prototype.map.call(
-      form.querySelectorAll('[role="status"], [role="alert"], .sf-error'),
-      function (el) { return el.textContent.trim(); }
-    ).filter(Boolean).join(" ");
-    if (!text) return;
-    if (!live || !live.isConnected) {  // a boosted page swap removes it
+  // What is new since the call began (the form's answer, refreshed regions), else a
+  // plain word, said through one polite live region.
+  function announce(old, status) {
+    var text = [].filter.call(document.querySelectorAll(SAID), function (el) {
+      return old.indexOf(el) < 0;
+    }).map(function (el) { return el.textContent.trim(); }).filter(Boolean).join(" ") ||
+      (status >= 400 ? "Something went wrong." : "Done.");
+    if (!live || !live.isConnected) {  // a boosted swap removes it
       live = document.createElement("div");
       live.setAttribute("aria-live", "polite");
       live.className = "sf-live";
@@ -71,22 +74,28 @@
   }
 
   document.addEventListener(events.done, function (event) {
-    var form = formOf(event);
-    if (!form) return;
-    announce(form);
+    var d = event.detail || {};
+    var form = formOf(event) || (d.ctx && d.ctx.sourceElement) || d.elt;
+    var was = form && form._sf;
+    if (!was) return;
+    form._sf = null;
+    announce(was.said, d.ctx ? d.ctx.response && d.ctx.response.status : d.xhr && d.xhr.status);
     form.removeAttribute("aria-busy");
     form.querySelectorAll("[data-idle-label]").forEach(function (button) {
       button.textContent = button.getAttribute("data-idle-label");
       button.removeAttribute("data-idle-label");
     });
-    clearOptimistic(form);
-    var focusId = form.getAttribute("data-sf-focus");
-    form.removeAttribute("data-sf-focus");
+    document.querySelectorAll('[data-sf-optimistic-for="' + CSS.escape(form.id) + '"]')
+      .forEach(function (el) { el.remove(); });
     var active = document.activeElement;
-    if (focusId && (!active || active === document.body) && !form.querySelector("[autofocus]")) {
-      var again = document.getElementById(focusId);
-      if (again && form.contains(again) && !again.disabled) again.focus();
-    }
+    if (was.focus === null || (active && active !== document.body) ||
+        form.querySelector("[autofocus]")) return;
+    // The same control, else the nearest enclosing element still on the page.
+    var again = form.isConnected && form.elements[was.focus];
+    for (var i = 0; !again && i < was.ids.length; i++) again = document.getElementById(was.ids[i]);
+    if (!again || again.disabled) return;
+    if (again.tabIndex < 0) again.tabIndex = -1;
+    again.focus();
   });
 
   // htmx's hx-sse and the uploader load only on pages with a form that uses them.

@@ -59,4 +59,16 @@ def url_for_ref(app: Flask, target: ServerFunction[t.Any] | Reference) -> str:
         return app_state(app).url_for(ref)
 
 
+def landed(response: t.Any) -> str:
+    """Where a 303 sends the browser: the path (and query) of its absolute ``Location``,
+    less the one-time ``_sf_kept`` key a cookieless request gets."""
+    from urllib.parse import urlsplit
+
+    location = response.headers["Location"]
+    parts = urlsplit(location)
+    assert parts.scheme in ("http", "https") and parts.netloc, f"not absolute: {location}"
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("_sf_kept="))
+    return parts.path + (f"?{query}" if query else "")
+
+
 HTMX = {"HX-Request": "true"}

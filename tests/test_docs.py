@@ -47,6 +47,8 @@ def test_first_example_runs(doc: str, tmp_path: Path, monkeypatch: pytest.Monkey
     client = module.create_app().test_client()
     page = client.get("/").text
     assert 'hx-post="/_sf/' in page and "htmx.min.js" in page
+    # a valid page to copy: its language and a title
+    assert re.search(r'<html lang="\w+">', page) and re.search(r"<title>[^<]+</title>", page)
     result = call_function(client, module.update_name, {"name": "Ada"})
     assert result.state == {"error": None, "name": "Ada"} and "Saved Ada" in result.html
     result = call_function(client, module.update_name, {"name": " "}, js=False)

@@ -107,3 +107,56 @@ def test_admin_group(example_app: Flask, example_client: FlaskClient) -> None:
     r = example_client.post(clear_url, headers=HTMX)
     assert r.status_code == 200 and "Deleted 1 note." in r.text
     assert count_notes(example_app) == 0
+
+
+def test_deleting_a_note_removes_its_upload(tmp_path: Path) -> None:
+    import io
+    import os
+
+    from .browser.test_features import png_bytes
+
+    app = create_app({"DATABASE": str(tmp_path / "notes.sqlite"), "TESTING": True})
+    app.instance_path = str(tmp_path)  # uploads go to <instance>/uploads
+    client = app.test_client()
+    uploads = tmp_path / "uploads"
+    add_url = actions(client.get("/").text)[1]
+    for text in ("with a picture", "another"):
+        image = (io.BytesIO(png_bytes()), "dot.png", "image/png")
+        r = client.post(add_url, data={"text": text, "image": image}, headers=HTMX)
+        assert r.status_code == 200
+    assert len(os.listdir(uploads)) == 2
+    page = client.get("/").text
+    assert 'alt="Image of the note “another”"' in page
+    assert 'aria-label="Delete “another”"' in page
+    delete_newest = actions(page)[3]
+    client.post(delete_newest, headers=HTMX)
+    assert len(os.listdir(uploads)) == 1
+    toggle_url, clear_url = actions(page)[-2:]
+    client.post(toggle_url, headers=HTMX)  # become the admin
+    client.post(clear_url, headers=HTMX)
+    assert os.listdir(uploads) == []
+
+
+def _rename_state(html: str) -> str:
+    """The signed state the rename form carries, in a page or an htmx fragment."""
+    chunk = next((f for f in html.split("<form") if 'class="sf-form rename"' in f), html)
+    found = re.search(r'name="_sf_state" value="([^"]+)"', chunk)
+    assert found, "the rename form carries its state"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "nojs"])
+def test_rename_error_hides_the_earlier_success(
+    example_client: FlaskClient, headers: dict[str, str]
+) -> None:
+    add_url = actions(example_client.get("/").text)[1]
+    example_client.post(add_url, data={"text": "first"}, headers=HTMX)
+    page = example_client.get("/").text
+    rename_url = actions(page)[2]
+    data = {"text": "ok", "_sf_state": _rename_state(page)}
+    r = example_client.post(rename_url, data=data, headers=headers, follow_redirects=True)
+    assert ">Renamed</span>" in r.text
+    # the form now carries {"renamed": True}; an invalid rename must not show it
+    data = {"text": "", "_sf_state": _rename_state(r.text)}
+    r = example_client.post(rename_url, data=data, headers=headers, follow_redirects=True)
+    assert "Write something first." in r.text and ">Renamed</span>" not in r.text

@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "ratelimit",
             "tracing",
             "page",
+            "landing",
         },
     ),
     ("rendering", {"rendering", "templating"}),

@@ -178,11 +178,12 @@ def test_no_js_post_on_a_redirect_lands_on_b(servers: dict[str, Server]) -> None
     # too long: the error and the typed text are kept in the session cookie...
     typed = "y" * 201
     r = a.request("POST", add, form={"text": typed, "_sf_next": "/"})
-    assert r.status == 303 and r.header("Location") == "/"
+    location = urlsplit(r.header("Location") or "")
+    assert r.status == 303 and location.netloc and location.path == "/"
     cookie = r.session_cookie()
     assert cookie
     # ...and shown by B, which never saw the POST
-    page = b.request("GET", r.header("Location") or "", cookie=cookie)
+    page = b.request("GET", f"{location.path}?{location.query}", cookie=cookie)
     assert page.status == 200
     assert "Keep it under 200 characters." in page.text
     assert f'value="{typed}"' in page.text

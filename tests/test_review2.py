@@ -115,6 +115,7 @@ def test_server_side_sessions_keep_long_input_in_the_session(
     def page() -> str:
         return render_template_string("{{ server_form(server_functions.post) }}")
 
+    client.get("/long")  # the session cookie (a cookieless client also gets a URL key)
     text = secrets.token_urlsafe(3000)
     response = post_no_js(
         client, url_for_ref(app, post), {"text": text, "n": "x", "_sf_next": "/long"}

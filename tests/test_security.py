@@ -30,7 +30,7 @@ from werkzeug.test import TestResponse
 from flask_server_functions import ServerFunctions
 from flask_server_functions.references import REFERENCE_SALT, STATE_SALT
 
-from .conftest import HTMX, form_action
+from .conftest import HTMX, form_action, landed
 
 calls: list[t.Any] = []
 
@@ -149,10 +149,18 @@ MANGLED = {
 @pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "nojs"])
 def test_mangled_token_is_400(client: FlaskClient, url: str, mangle, headers) -> None:  # type: ignore[no-untyped-def]
     prefix, token = url.rsplit("/", 1)
-    r = client.post(f"{prefix}/{mangle(token)}", data={"name": "x"}, headers=headers)
-    # without JS, an unreadable token is Flask's 400 page (no form to go back to)
-    verdict(r, 400, ran=False)
-    assert "Reload the page" in r.text
+    r = client.post(
+        f"{prefix}/{mangle(token)}", data={"name": "x", "_sf_next": "/page"}, headers=headers
+    )
+    if headers:
+        verdict(r, 400, ran=False)
+        assert "Reload the page" in r.text
+    else:
+        # without JS, back to the page (no form to render: the message is flashed)
+        verdict(r, 303, ran=False)
+        assert landed(r) == "/page"
+        with client.session_transaction() as session:
+            assert "Reload the page" in str(session["_flashes"])
 
 
 def test_empty_token_is_404(client: FlaskClient, url: str) -> None:
@@ -275,7 +283,8 @@ def test_token_for_a_with_the_fields_of_b(client: FlaskClient, page, echo, renam
 
 REFUSED_ORIGINS = {
     "other-origin": {"Origin": "https://evil.example"},
-    "origin-null": {"Origin": "null"},
+    "origin-null-cross-site": {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    "origin-null-same-site": {"Origin": "null", "Sec-Fetch-Site": "same-site"},
     "suffix-trick": {"Origin": "http://localhost.evil.example"},
     "other-scheme": {"Origin": "https://localhost"},
     "other-port": {"Origin": "http://localhost:8080"},
@@ -300,6 +309,10 @@ ACCEPTED_ORIGINS = {
     "fetch-same-origin": {"Sec-Fetch-Site": "same-origin"},
     "fetch-none": {"Sec-Fetch-Site": "none"},
     "own-referer": {"Referer": "http://localhost/page"},
+    # Chromium's plain form POST under Referrer-Policy: no-referrer
+    "origin-null-fetch-same-origin": {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    # no Sec-Fetch-Site: the missing-origin policy ("allow" by default) decides
+    "origin-null-alone": {"Origin": "null"},
 }
 
 
@@ -372,9 +385,32 @@ def test_forwarded_origin_passes_behind_proxy_fix(
 
 @pytest.mark.parametrize("mode", [HTMX, {}, JSON], ids=["htmx", "nojs", "json"])
 def test_body_over_the_limit_is_413(app: Flask, client: FlaskClient, url: str, mode) -> None:  # type: ignore[no-untyped-def]
-    app.config["SERVER_FUNCTIONS_MAX_BODY"] = 1000
-    r = client.post(url, data={"name": "x" * 2000}, headers=mode)
-    verdict(r, 413, ran=False)
+    app.config["SERVER_FUNCTIONS_MAX_BODY"] = 2048
+    # the body is not read: the page is the Referer's
+    headers = {**mode, "Referer": "http://localhost/page"}
+    r = client.post(url, data={"name": "x" * 3000, "_sf_next": "/page"}, headers=headers)
+    message = "What you sent is too large (at most 2 KB)."
+    if mode:
+        verdict(r, 413, ran=False)
+        assert message in r.text
+    else:  # without JS: back to the page, the message in the form (not a bare 413)
+        verdict(r, 303, ran=False)
+        assert landed(r) == "/page"
+        assert message in client.get(landed(r)).text
+
+
+def test_body_over_the_limit_in_json_says_the_limit(
+    app: Flask, client: FlaskClient, url: str
+) -> None:
+    app.config["SERVER_FUNCTIONS_MAX_BODY"] = 3 * 1024 * 1024
+    r = client.post(
+        url,
+        json={"name": "x"},
+        headers={"Accept": "application/json"},
+        environ_overrides={"CONTENT_LENGTH": str(10**8)},
+    )
+    assert r.status_code == 413
+    assert r.json == {"error": "What you sent is too large (at most 3 MB)."}
 
 
 def test_declared_length_over_the_limit_is_413_before_reading(
@@ -591,13 +627,13 @@ def test_state_field_of_the_wrong_type_is_400(
 def test_next_url_stays_on_the_site(client: FlaskClient, url: str, next_url: str) -> None:
     r = client.post(url, data={"name": "x", "_sf_next": next_url})
     verdict(r, 303, ran=True)
-    assert r.headers["Location"] == "/"
+    assert landed(r) == "/"
 
 
 def test_next_url_with_a_newline(client: FlaskClient, url: str) -> None:
     r = client.post(url, data={"name": "x", "_sf_next": "/page\r\nSet-Cookie: a=b"})
     verdict(r, 303, ran=True)
-    assert r.headers["Location"] == "/"
+    assert landed(r) == "/"
 
 
 # --- unicode ----------------------------------------------------------------
@@ -837,10 +873,21 @@ def guarded(sf: ServerFunctions):  # type: ignore[no-untyped-def]
 def test_require_guard_refuses_with_403(client: FlaskClient, page, guarded, mode) -> None:  # type: ignore[no-untyped-def]
     page.append(guarded)
     url = form_action(client.get("/page").text)
-    r = client.post(url, data={"name": "typed"}, headers=mode)
-    verdict(r, 403, ran=False)
-    if mode is HTMX:  # the form again, with the message and what was typed
-        assert "not allowed" in r.text and 'value="typed"' in r.text
+    r = client.post(url, data={"name": "typed", "_sf_next": "/page"}, headers=mode)
+    if mode is JSON:
+        verdict(r, 403, ran=False)
+        assert r.json == {"error": "You are not allowed to do this."}
+    elif mode is HTMX:
+        # only the message, appended to the form (whose inputs keep what was typed):
+        # never the function's partial, which the caller may not see
+        verdict(r, 403, ran=False)
+        assert r.headers["HX-Reswap"] == "beforeend"
+        assert r.text == '<p class="sf-form-error" role="alert">You are not allowed to do this.</p>'
+    else:  # back to the page, the message in the form and the input kept
+        verdict(r, 303, ran=False)
+        landed_page = client.get(landed(r)).text
+        assert "You are not allowed to do this." in landed_page
+        assert 'value="typed"' in landed_page
     guarded.allowed.append(True)
     verdict(client.post(url, data={"name": "x"}, headers=HTMX), 200, ran=True)
 
@@ -870,9 +917,19 @@ def test_login_view_redirects_without_js(app: Flask, client: FlaskClient, page, 
     url = form_action(client.get("/page").text)
     r = client.post(url, data={"name": "x", "_sf_next": "/page"})
     verdict(r, 303, ran=False)
-    assert r.headers["Location"] == "/login?next=/page"
-    # htmx cannot follow a redirect to a login page in place: 403 with the message
-    verdict(client.post(url, data={"name": "x"}, headers=HTMX), 403, ran=False)
+    assert r.headers["Location"] == "http://localhost/login?next=/page"
+    # htmx: the same place, through HX-Redirect
+    r = client.post(url, data={"name": "x", "_sf_next": "/page"}, headers=HTMX)
+    verdict(r, 200, ran=False)
+    assert r.headers["HX-Redirect"] == "http://localhost/login?next=/page"
+    assert r.text == ""
+    # JSON: 401 with the login URL (next: the Referer's page, or /)
+    r = client.post(url, json={"name": "x"}, headers={"Accept": "application/json"})
+    verdict(r, 401, ran=False)
+    assert r.json == {
+        "error": "Please sign in to do this.",
+        "login": "http://localhost/login?next=/",
+    }
 
 
 # --- expiry -------------------------------------------------------------------
@@ -889,7 +946,7 @@ def test_expired_without_js_goes_back_with_the_message_and_input(
 ) -> None:
     r = client.post(expired_url, data={"name": "typed text", "_sf_next": "/page"})
     verdict(r, 303, ran=False)
-    assert r.headers["Location"] == "/page"
+    assert landed(r) == "/page"
     html = client.get("/page").text
     assert '<p class="sf-form-error" role="alert">This form has expired.' in html
     assert 'value="typed text"' in html
@@ -897,13 +954,19 @@ def test_expired_without_js_goes_back_with_the_message_and_input(
     verdict(client.post(form_action(html), data={"name": "again"}, headers=HTMX), 200, ran=True)
 
 
-def test_expired_with_htmx_is_400_with_the_form_and_input(
+def test_expired_with_htmx_is_400_with_the_message_only(
     client: FlaskClient, expired_url: str
 ) -> None:
     r = client.post(expired_url, data={"name": "typed text"}, headers=HTMX)
     verdict(r, 400, ran=False)
-    assert "This form has expired." in r.text and 'value="typed text"' in r.text
-    assert "<form" not in r.text  # the inside of the form, swapped in place
+    # the message, appended to the form whose inputs still hold what was typed; never
+    # the function's partial (its bound values and live data), rendered for a token
+    # no longer valid
+    assert r.headers["HX-Reswap"] == "beforeend"
+    assert r.text == (
+        '<p class="sf-form-error" role="alert">This form has expired. Reload the page and'
+        " try again.</p>"
+    )
 
 
 def test_expired_json_call_is_400(client: FlaskClient, expired_url: str) -> None:

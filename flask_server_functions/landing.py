@@ -1,0 +1,99 @@
+"""Where a no-JS result lands when the session cannot carry it, or its form is gone.
+
+* **No cookies** (a text browser refusing them, a cookie blocker, a first visit):
+  a no-JS POST without the session cookie may not find its result in the session
+  after the 303. :func:`keep_in_url` also puts it in ``SERVER_FUNCTIONS_KEPT_STORE``
+  under a random one-time key and adds ``?_sf_kept=<key>`` to the redirect;
+  :func:`take_from_url` (a ``before_request`` hook) takes it out on that GET (and
+  drops it when the session brought the result after all). The key
+  is good for one request and :data:`~.kept.KEPT_TTL` seconds, and the record is
+  bounded like any kept one.
+* **The form is not on the page** (its row was deleted in another tab, or the
+  permalink shows other forms): :func:`flash_unshown` (an ``after_request`` hook)
+  flashes the form-wide messages the page did not render, and sends the browser to
+  the same page once more, so the layout's ``get_flashed_messages()`` shows them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import typing as t
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import current_app, flash, g, redirect, request, session
+from flask.sessions import session_json_serializer
+from werkzeug.wrappers import Response
+
+from .config import app_state
+from .kept import KEPT_TTL, SESSION_KEY, TOO_LONG_TO_KEEP, values_fit
+from .state import FormState
+from .wire import KEPT_PARAM
+
+#: The largest kept record carried this way (serialised, in bytes): with the
+#: store's key limit and TTL, what cookieless clients can leave behind is bounded.
+MAX_RECORD = 16 * 1024
+
+
+def has_session_cookie() -> bool:
+    """Whether this request carried the session cookie (so the session can carry a result)."""
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def keep_in_url(form: FormState, page: str) -> str:
+    """Keep ``form``'s state in the store under a one-time key; ``page`` with that key."""
+    data = form.to_kept()
+    tagged = session_json_serializer.dumps(data)
+    if len(tagged) > MAX_RECORD or not values_fit(data["values"]):
+        errors = data["errors"]
+        data = {**data, "state": None, "values": {}}
+        data["errors"] = {**errors, "_form": [*errors.get("_form", []), TOO_LONG_TO_KEEP]}
+        tagged = session_json_serializer.dumps(data)
+        if len(tagged) > MAX_RECORD:  # the messages themselves: keep only the notice
+            data = {"key": data["key"], "state": None, "values": {}, "errors": {}}
+            data["errors"] = {"_form": [TOO_LONG_TO_KEEP]}
+            tagged = session_json_serializer.dumps(data)
+    ticket = secrets.token_urlsafe(16)
+    app_state().kept_store.save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)
+    parts = urlsplit(page)
+    query = f"{parts.query}&" if parts.query else ""
+    return urlunsplit(parts._replace(query=f"{query}{KEPT_PARAM}={ticket}"))
+
+
+def take_from_url() -> None:
+    """A cookieless GET after a no-JS POST: take its result out of the store."""
+    g.pop("_server_functions_kept_shown", None)
+    ticket = request.args.get(KEPT_PARAM)
+    if not ticket or len(ticket) > 64:
+        return
+    store = app_state().kept_store
+    stored = store.get(f"kept:{ticket}")
+    if stored is None:
+        return
+    store.release(f"kept:{ticket}")  # one request only, whoever carries it
+    if g.get("_server_functions_kept") is None:  # the session did not bring it
+        g._server_functions_kept = session_json_serializer.loads(stored["tagged"])
+
+
+def flash_unshown(response: Response) -> Response:
+    """Flash the form-wide messages kept for a form this page did not render."""
+    kept: dict[str, t.Any] | None = g.get("_server_functions_kept")
+    if (
+        not kept
+        or g.get("_server_functions_kept_shown")
+        or request.method != "GET"
+        or response.status_code != 200
+        or response.mimetype != "text/html"
+        or not has_session_cookie()  # nowhere to keep a flash
+    ):
+        return response
+    messages = kept.get("errors", {}).get("_form", [])
+    if not messages:
+        return response
+    g._server_functions_kept = None
+    session.pop(SESSION_KEY, None)  # shown now, as a flash: not again
+    for message in messages:
+        flash(message, "error")
+    session.modified = True
+    again = redirect(request.url, code=303)
+    again.headers["Cache-Control"] = "no-store"
+    return again
