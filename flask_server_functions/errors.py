@@ -62,7 +62,7 @@ class UnknownFunction(ServerFunctionError):
 
 #: A valid token of a function that exists, posted to another URL than the one that
 #: serves it (a routing mismatch, not an old page).
-WRONG_ADDRESS = (
+WRONG_ADDRESS = lazy(
     "This form was sent to an address that does not serve it. If it keeps happening,"
     " tell the site's owner."
 )
