@@ -280,6 +280,9 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     tags.append(
         f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"
     )
+    if state.dialect.event_before_swap:  # htmx 2: let error answers swap
+        src = asset_url("server-functions-htmx2.js")
+        tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     return Markup("\n".join(tags))
 
 

@@ -1,5 +1,4 @@
-/* Flask-Server-Functions client script: pending state, focus, announcements,
- * optimistic UI and serverFunctions.call(). What each part does: docs/client.md. */
+/* Flask-Server-Functions client script: docs/client.md */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -36,8 +35,7 @@
   document.addEventListener(events.before, function (event) {
     var form = formOf(event);
     if (!form) return;
-    // Disabling the controls drops focus to <body>: remember the control (id or
-    // place) and the enclosing ids, in case the answer removes the form.
+    // Where focus was (control id or index, enclosing ids): disabling drops it.
     var active = document.activeElement, ids = [], el = form;
     for (; el; el = el.parentElement) if (el.id) ids.push(el.id);
     form._sf = {
@@ -55,8 +53,7 @@
   });
 
   var live;
-  // What is new since the call began (the form's answer, refreshed regions), else a
-  // plain word, said through one polite live region.
+  // Announce what is new since the call began, else a plain word.
   function announce(old, status) {
     var text = [].filter.call(document.querySelectorAll(SAID), function (el) {
       return old.indexOf(el) < 0;
@@ -65,8 +62,7 @@
     if (!live || !live.isConnected) {  // a boosted swap removes it
       live = document.createElement("div");
       live.setAttribute("aria-live", "polite");
-      live.className = "sf-live";
-      live.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)";
+      live.className = "sf-live";  // visually hidden: server-functions.css
       document.body.appendChild(live);
     }
     live.textContent = "";
@@ -112,17 +108,6 @@
   }
   load();
   document.addEventListener(events.done, load);
-
-  if (data.eventBeforeSwap) {
-    // htmx 2 does not swap error answers; server-function forms render them.
-    document.addEventListener(data.eventBeforeSwap, function (event) {
-      var detail = event.detail;
-      if (formOf(event) && detail.xhr && detail.xhr.status >= 400 && detail.xhr.responseText) {
-        detail.shouldSwap = true;
-        detail.isError = false;
-      }
-    });
-  }
 
   window.serverFunctions = {
     call: function (url, args) {
