@@ -73,19 +73,27 @@ def verify(state: AppState, token: str) -> Reference:
     :raises ExpiredReference: a valid token older than ``SERVER_FUNCTIONS_MAX_AGE`` (400).
     :raises UnknownFunction: a valid token naming no function served here (404).
     """
-    function_id, sealed = state.codec.loads(token)
+    ref = served_here(state, *state.codec.loads(token))
+    if ref is None:
+        raise UnknownFunction()
+    return ref
+
+
+def served_here(state: AppState, function_id: str, sealed: dict[str, t.Any]) -> Reference | None:
+    """The reference to ``function_id`` with ``sealed``, if this URL serves that function
+    (a group's function only at its blueprint's URL, where its hooks run)."""
     function = state.registry.by_id.get(function_id)
     if function is None or request.endpoint != function.endpoint:
-        raise UnknownFunction()
+        return None
     return Reference.from_sealed(function, sealed)
 
 
 def named_reference(
     state: AppState, named: tuple[str, dict[str, t.Any]] | None
 ) -> Reference | None:
-    """The reference an expired token named, to explain the expiry in its form."""
-    function = state.registry.by_id.get(named[0]) if named else None
-    return Reference.from_sealed(function, named[1]) if function and named else None
+    """The reference an expired token named, to explain the expiry in its form: the
+    same check as :func:`verify`, so a token posted to another URL is not rendered."""
+    return served_here(state, *named) if named else None
 
 
 def execute(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -> Outcome:
@@ -94,7 +102,7 @@ def execute(state: AppState, ref: Reference, form_data: MultiDict[str, t.Any]) -
     :raises Conflict: a replay whose first submission is still running (409).
     """
     previous = previous_state(state.codec, ref, form_data)
-    key = once_key(ref.function, ref, form_data)
+    key = once_key(state, ref.function, ref, form_data)
     if key is None:
         return run(ref, form_data, previous)
     outcome = run_once(state, key, ref, lambda: run(ref, form_data, previous))

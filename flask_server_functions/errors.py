@@ -11,13 +11,14 @@ Flask-WTF's ``CSRFError``.
      │    └── ExpiredReference  valid signature, too old (or from the future)
      └── UnknownFunction (404)  valid token naming no registered function
     CrossOriginRequest (Forbidden, 403)
+    StoreUnavailable (ServiceUnavailable, 503)  the store is down (Redis) or full
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, ServiceUnavailable
 
 
 class ServerFunctionError(BadRequest):
@@ -57,3 +58,16 @@ class CrossOriginRequest(Forbidden):
     """A POST from another origin than the app's own (or a configured allowed one)."""
 
     description = "Cross-origin requests to server functions are not allowed."
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The store of one-time keys (or kept state) cannot be reached, or is full of
+    keys that may still be needed: nothing ran, and a retry later is safe."""
+
+    description = (
+        "This form cannot be submitted right now (its store is unavailable)."
+        " Nothing was done: wait a moment, then try again."
+    )
+
+    def __init__(self, description: str | None = None) -> None:
+        super().__init__(description, retry_after=5)

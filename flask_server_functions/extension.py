@@ -22,7 +22,7 @@ from .config import app_state as app_state
 from .endpoint import call
 from .functions import F, Guard, ServerFunction
 from .groups import Group
-from .kept import take_kept
+from .kept import private_cache, take_kept
 from .registry import Registry
 from .templating import (
     server_button,
@@ -86,6 +86,7 @@ class ServerFunctions:
         blueprint.add_url_rule("/<token>", "call", call, methods=["POST"])
         app.register_blueprint(blueprint)
         app.before_request(take_kept)
+        app.after_request(private_cache)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")
