@@ -43,7 +43,9 @@ def _free_port() -> int:
 class Server:
     """One gunicorn process serving ``example:create_app()`` on 127.0.0.1."""
 
-    def __init__(self, name: str, database: Path, log_dir: Path, **env: str) -> None:
+    def __init__(
+        self, name: str, database: Path, log_dir: Path, *, workers: int = 1, **env: str
+    ) -> None:
         self.name = name
         self.port = _free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
@@ -57,7 +59,7 @@ class Server:
                     "-m",
                     "gunicorn",
                     "-w",
-                    "1",
+                    str(workers),
                     "-b",
                     f"127.0.0.1:{self.port}",
                     "--graceful-timeout",
