@@ -169,6 +169,8 @@ def _from_store(ticket: str) -> dict[str, t.Any] | None:
     try:
         stored = store.get(f"kept:{ticket}")  # None past its TTL (or evicted)
         store.release(f"kept:{ticket}")
+        if stored is None:
+            return None
         return t.cast(dict[str, t.Any], session_json_serializer.loads(stored["tagged"]))
     except Exception:  # the store unavailable, or nothing there: the form starts afresh
         return None

@@ -237,8 +237,18 @@ def test_sensitive_names_are_not_echoed(tmp_path: t.Any) -> None:
     names = ["pwd", "passwd", "pin", "otp", "cvv", "secret", "api_token", "cardCvv"]
 
     @sf.function(template="name_form.html")
-    def login(name: str, pwd: str, passwd: str, pin: str, otp: str, cvv: str, secret: str,
-              api_token: str, cardCvv: str, n: int) -> None: ...  # fmt: skip
+    def login(
+        name: str,
+        pwd: str,
+        passwd: str,
+        pin: str,
+        otp: str,
+        cvv: str,
+        secret: str,
+        api_token: str,
+        cardCvv: str,
+        n: int,
+    ) -> None: ...
 
     assert all(login.is_sensitive(n) for n in names)
     assert not any(login.is_sensitive(n) for n in ("name", "spinner", "shipping", "opinion"))

@@ -182,8 +182,13 @@ class Load:
             cookie = page.headers["session"]
             for _ in range(3):
                 for _attempt in range(3):  # a connection error is retried, with the same key
-                    r = form(s, action, {"text": text, "_sf_once": once}, HX_Request="true",
-                             Cookie=cookie)  # fmt: skip
+                    r = form(
+                        s,
+                        action,
+                        {"text": text, "_sf_once": once},
+                        HX_Request="true",
+                        Cookie=cookie,
+                    )
                     self.count("duplicates", "submissions", status=r.status)
                     if r.status and r.status != 503:
                         break
@@ -206,7 +211,7 @@ class Load:
                     return
                 try:
                     self.submit(kinds[n % len(kinds)], n)
-                except BaseException as e:  # noqa: BLE001 - reported after the join
+                except BaseException as e:  # reported after the join
                     errors.append(e)
                     done.set()
                 n += THREADS
@@ -270,7 +275,7 @@ def test_four_workers_default_settings_load_and_sigkill(tmp_path: Path, database
     assert not [s for s in load.statuses if s >= 500]
     assert c["nojs lost"] == 0 and c["nojs shown"] > 0
     assert all(v <= 1 for v in written.values()), written  # never twice
-    assert all(written[text] == 1 for text, hit in load.dups if not hit)
+    assert all(written[text] == 1 for text, hit, *_ in load.dups if not hit)
     assert c["submissions"] >= min(SUBMISSIONS, 1000)
     instance = tmp_path / "instance"
     assert (instance / STORE_FILE).exists()  # the default store, shared by the 4 workers
@@ -304,7 +309,7 @@ def redis_server(tmp_path: Path) -> t.Iterator[t.Callable[[], subprocess.Popen[b
                 "always",
                 "--save",
                 "",
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -357,8 +362,9 @@ def test_redis_restart_mid_load(tmp_path: Path, database: Path, redis_server: t.
         # keys used before the restart are still claimed after it: a replay runs nothing
         replayed = 0
         for text, _, action, once, cookie in load.dups[:20]:
-            r = form(server, action, {"text": text, "_sf_once": once}, HX_Request="true",
-                     Cookie=cookie)  # fmt: skip
+            r = form(
+                server, action, {"text": text, "_sf_once": once}, HX_Request="true", Cookie=cookie
+            )
             assert r.status == 200 and notes_written(database, text) == 1, (text, r.status)
             replayed += 1
     finally:
@@ -409,8 +415,12 @@ def test_anonymous_one_megabyte_submissions_stay_within_the_bounds(
                 else:  # idempotent, no JS, too long: a one-time outcome and kept state
                     page = send(server, "GET", "/")
                     action, once = add_note_form(page.text)
-                    r = form(server, action, {"text": "t" * megabyte, "_sf_once": once,
-                             "_sf_next": "/"}, Cookie=page.headers["session"])  # fmt: skip
+                    r = form(
+                        server,
+                        action,
+                        {"text": "t" * megabyte, "_sf_once": once, "_sf_next": "/"},
+                        Cookie=page.headers["session"],
+                    )
                     kind = "nojs idempotent"
                 assert r.status == 303, (kind, r.status, r.text[:300])
                 with lock:
