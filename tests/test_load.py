@@ -32,7 +32,7 @@ pytestmark = pytest.mark.server
 
 SUBMISSIONS = int(os.environ.get("LOAD_SUBMISSIONS", "5000"))
 #: Seconds the main load may take before it stops early (and says so).
-LOAD_DEADLINE = float(os.environ.get("LOAD_DEADLINE", "75"))
+LOAD_DEADLINE = float(os.environ.get("LOAD_DEADLINE", "60"))
 THREADS = 8
 STORE_FILE = "server-functions.sqlite3"
 
