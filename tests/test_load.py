@@ -215,7 +215,11 @@ class Load:
                     errors.append(e)
                     done.set()
                 n += THREADS
-                if self.counts["submissions"] >= total // 2 and not fired.is_set():
+                halfway = (
+                    self.counts["submissions"] >= total // 2
+                    or time.monotonic() - started > deadline / 2
+                )
+                if halfway and not fired.is_set():
                     with self.lock:
                         if fired.is_set():
                             continue
@@ -238,14 +242,7 @@ def database(tmp_path: Path) -> Path:
 
 
 def start(tmp_path: Path, database: Path, name: str, workers: int, **env: str) -> Server:
-    server = Server(
-        name,
-        database,
-        tmp_path,
-        workers=workers,
-        EXAMPLE_INSTANCE_PATH=str(tmp_path / "instance"),
-        **env,
-    )
+    server = Server(name, database, tmp_path, workers=workers, **env)
     server.wait_ready()
     return server
 

@@ -51,7 +51,11 @@ class Server:
         self.origin = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"gunicorn-{name}.log"
         environ = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-        environ.update(FLASK_DATABASE=str(database), **env)
+        # the default store's file too: one instance folder per test run (one "host")
+        environ.update(
+            FLASK_DATABASE=str(database), EXAMPLE_INSTANCE_PATH=str(log_dir / "instance")
+        )
+        environ.update(env)
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [
