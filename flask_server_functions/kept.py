@@ -167,8 +167,9 @@ def kept_for(ref: Reference) -> dict[str, t.Any] | None:
 def _from_store(ticket: str) -> dict[str, t.Any] | None:
     store = app_state().kept_store
     try:
+        # Not released: if this page never reaches the browser (a worker killed while
+        # sending it), the same request again finds it; it expires with its TTL.
         stored = store.get(f"kept:{ticket}")  # None past its TTL (or evicted)
-        store.release(f"kept:{ticket}")
         if stored is None:
             return None
         return t.cast(dict[str, t.Any], session_json_serializer.loads(stored["tagged"]))
