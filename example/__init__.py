@@ -36,9 +36,19 @@ class ExampleFlask(Flask):
 
 
 def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
-    app = ExampleFlask(__name__, instance_relative_config=True)
+    # EXAMPLE_INSTANCE_PATH: another instance folder (an absolute path), e.g. per test.
+    instance_path = os.environ.get("EXAMPLE_INSTANCE_PATH") or None
+    app = ExampleFlask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(
         SECRET_KEY=DEV_SECRET_KEY,
+        # The hosts this app answers for (others get a 400): set your own domain,
+        # e.g. FLASK_TRUSTED_HOSTS='["notes.example.com"]'.
+        TRUSTED_HOSTS=["localhost", "127.0.0.1"],
+        # Session cookies are not sent with cross-site POSTs.
+        SESSION_COOKIE_SAMESITE="Lax",
+        # redis://... to share one-time keys and kept state across hosts (RedisStore);
+        # unset, they are in instance/server-functions.sqlite3, for every worker of a host.
+        REDIS_URL=None,
         DATABASE=os.path.join(app.instance_path, "example.sqlite"),
         # Test-only: seconds each server function sleeps, to show the pending state.
         EXAMPLE_SLOW_SECONDS=0,
@@ -51,6 +61,14 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
         app.logger.warning(
             "example: using the development SECRET_KEY; set FLASK_SECRET_KEY for real use"
         )
+
+    if app.config["REDIS_URL"]:
+        import redis
+
+        from flask_server_functions.idempotency import RedisStore
+
+        client = redis.Redis.from_url(app.config["REDIS_URL"])
+        app.config["SERVER_FUNCTIONS_IDEMPOTENCY_STORE"] = RedisStore(client)
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)

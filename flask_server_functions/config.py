@@ -6,6 +6,7 @@ Everything that runs inside a request reaches the app's extension state through
 
 from __future__ import annotations
 
+import os
 import typing as t
 
 from flask import Flask, current_app, g, url_for
@@ -14,6 +15,7 @@ from werkzeug.routing import BuildError
 from . import htmx
 from .functions import Reference
 from .references import ReferenceCodec, secret_keys
+from .sqlite_store import SQLiteStore
 from .stores import MemoryStore, Store
 
 if t.TYPE_CHECKING:
@@ -52,13 +54,16 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_MAX_FIELD_NAME": 200,
     # Endpoint a guard's refusal sends the user to (every path), e.g. "auth.login".
     "SERVER_FUNCTIONS_LOGIN_VIEW": None,
-    # Idempotent functions: where outcomes are kept (None: in this process), for how
-    # long (seconds), and how long a replay waits for the first call to finish.
+    # Idempotent functions: where outcomes are kept, for how long (seconds), and how
+    # long a replay waits for the first call to finish. None: an SQLite file in the
+    # instance folder (STORE_FILE), shared by every worker process of this host; with
+    # TESTING, a store in this process. For many hosts: a RedisStore.
     "SERVER_FUNCTIONS_IDEMPOTENCY_STORE": None,
     "SERVER_FUNCTIONS_IDEMPOTENCY_TTL": 24 * 3600,
     "SERVER_FUNCTIONS_IDEMPOTENCY_WAIT": 10.0,
     # Where no-JS state too large for the session cookie (long typed text) is kept for
-    # the redirect; None: the idempotency store. Share it (Redis) across workers.
+    # the redirect. None: a store beside the idempotency store's (same file or Redis),
+    # with its own keys and bound, so kept state never pushes out a one-time claim.
     "SERVER_FUNCTIONS_KEPT_STORE": None,
     # Rate limits (see ratelimit.py): the default for every function ("100/minute";
     # None: none), who a call counts against (a callable; None: the client's address),
@@ -68,6 +73,9 @@ DEFAULTS: dict[str, t.Any] = {
     "SERVER_FUNCTIONS_RATE_LIMIT_STORAGE": "memory://",
     "SERVER_FUNCTIONS_RATE_LIMIT_STRATEGY": "fixed-window",
 }
+
+#: The default store's file, in the app's instance folder.
+STORE_FILE = "server-functions.sqlite3"
 
 _HTMX_VALUES = ("bundled", "external")
 #: Values of ``SERVER_FUNCTIONS_MISSING_ORIGIN``.
@@ -99,21 +107,39 @@ class AppState:
                 " SERVER_FUNCTIONS_HTMX = 'external'."
             )
         self._codec: ReferenceCodec | None = None
-        self._memory_store = MemoryStore()
+        self._instance_path = app.instance_path
+        self._default_store: Store | None = None
+        self._kept: tuple[Store, Store] | None = None
 
     @property
     def idempotency_store(self) -> Store:
         """Where idempotent calls keep their outcomes: the configured store (read at
-        each call, so it may be set after ``init_app``), else this app's memory store."""
-        return t.cast(
-            Store, self.config["SERVER_FUNCTIONS_IDEMPOTENCY_STORE"] or self._memory_store
-        )
+        each call, so it may be set after ``init_app``), else the default: an
+        :class:`SQLiteStore` in the instance folder (a :class:`MemoryStore` with ``TESTING``)."""
+        configured = self.config["SERVER_FUNCTIONS_IDEMPOTENCY_STORE"]
+        if configured is not None:
+            return t.cast(Store, configured)
+        if self._default_store is None:
+            if self.config.get("TESTING"):
+                self._default_store = MemoryStore()
+            else:
+                path = os.path.join(self._instance_path, STORE_FILE)
+                self._default_store = SQLiteStore(path)
+        return self._default_store
 
     @property
     def kept_store(self) -> Store:
         """Where no-JS state too large for the session cookie is kept for one request:
-        ``SERVER_FUNCTIONS_KEPT_STORE``, else the idempotency store."""
-        return t.cast(Store, self.config["SERVER_FUNCTIONS_KEPT_STORE"] or self.idempotency_store)
+        ``SERVER_FUNCTIONS_KEPT_STORE``, else a sibling of the idempotency store (its
+        own keys, bounded apart, evicting), or that store itself if it has no siblings."""
+        configured = self.config["SERVER_FUNCTIONS_KEPT_STORE"]
+        if configured is not None:
+            return t.cast(Store, configured)
+        once = self.idempotency_store
+        if self._kept is None or self._kept[0] is not once:
+            sibling = getattr(once, "sibling", None)
+            self._kept = (once, sibling() if callable(sibling) else once)
+        return self._kept[1]
 
     @property
     def registry(self) -> Registry:

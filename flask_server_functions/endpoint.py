@@ -126,7 +126,15 @@ def verify(state: AppState, token: str) -> Reference:
     :raises UnknownFunction: a valid token naming no function, or one served at
         another URL (404, with a message for each).
     """
-    function_id, sealed = state.codec.loads(token)
+    return served_here(state, *state.codec.loads(token))
+
+
+def served_here(state: AppState, function_id: str, sealed: dict[str, t.Any]) -> Reference:
+    """The reference to ``function_id`` with ``sealed``, if this URL serves that function
+    (a group's function only at its blueprint's URL, where its hooks run).
+
+    :raises UnknownFunction: no such function, or one served at another URL.
+    """
     function = state.registry.by_id.get(function_id)
     if function is None:
         raise UnknownFunction()
@@ -148,9 +156,14 @@ def needs_confirmation(path: Path, ref: Reference, form_data: MultiDict[str, t.A
 def named_reference(
     state: AppState, named: tuple[str, dict[str, t.Any]] | None
 ) -> Reference | None:
-    """The reference an expired token named, to explain the expiry in its form."""
-    function = state.registry.by_id.get(named[0]) if named else None
-    return Reference.from_sealed(function, named[1]) if function and named else None
+    """The reference an expired token named, to explain the expiry in its form: the
+    same check as :func:`verify`, so a token posted to another URL is not rendered."""
+    if not named:
+        return None
+    try:
+        return served_here(state, *named)
+    except UnknownFunction:
+        return None
 
 
 def execute(
@@ -161,7 +174,7 @@ def execute(
     :raises Conflict: a replay whose first submission is still running (409).
     """
     previous = previous_state(state.codec, ref, form_data)
-    key = once_key(ref.function, ref, form_data)
+    key = once_key(state, ref.function, ref, form_data)
     if key is None:
         return run(ref, form_data, previous)
     ran: list[Outcome] = []

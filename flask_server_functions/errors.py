@@ -13,13 +13,20 @@ Flask-WTF's ``CSRFError``.
     CrossOriginRequest (Forbidden, 403)
     LoginRequired (Unauthorized, 401)  a guard refused, and SERVER_FUNCTIONS_LOGIN_VIEW is set
     Refuse (any 4xx)            raised by a server function (or refuse()): a refusal with a message
+    StoreUnavailable (ServiceUnavailable, 503)  the store is down (Redis) or full
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, Unauthorized
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    ServiceUnavailable,
+    Unauthorized,
+)
 
 from .i18n import N_, gettext, lazy
 
@@ -156,3 +163,16 @@ def size_text(size: int) -> str:
         if size >= scale:
             return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size} bytes"
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The store of one-time keys (or kept state) cannot be reached, or is full of
+    keys that may still be needed: nothing ran, and a retry later is safe."""
+
+    description = lazy(
+        "This form cannot be submitted right now (its store is unavailable)."
+        " Nothing was done: wait a moment, then try again."
+    )
+
+    def __init__(self, description: str | None = None) -> None:
+        super().__init__(description, retry_after=5)

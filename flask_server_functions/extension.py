@@ -22,7 +22,7 @@ from .config import app_state as app_state
 from .endpoint import call
 from .functions import F, Guard, ServerFunction
 from .groups import Group, check_unclaimed
-from .kept import take_kept
+from .kept import private_cache, take_kept
 from .landing import flash_unshown, take_from_url
 from .page import current_page
 from .ratelimit import parse_limit
@@ -98,6 +98,7 @@ class ServerFunctions:
         app.context_processor(_page_context)
         app.before_request(take_from_url)
         app.after_request(flash_unshown)
+        app.after_request(private_cache)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")

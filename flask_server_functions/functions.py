@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import re
 import typing as t
 
 from marshmallow import Schema
@@ -42,6 +43,33 @@ def function_id(func: t.Callable[..., t.Any]) -> str:
     """
     name = f"{func.__module__}:{func.__qualname__}"
     return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+#: Parts of a field name that mark it secret anywhere in it ("new_password").
+SENSITIVE_PARTS = ("password", "passwd", "passphrase", "passcode", "secret", "token")
+#: Words of a field name that mark it secret ("pin", "otp_code", "cardCvv").
+SENSITIVE_WORDS = frozenset({"pwd", "pass", "pin", "otp", "totp", "cvv", "cvc", "csc", "ssn"})
+
+
+def sensitive_name(name: str) -> bool:
+    """Whether a field named ``name`` holds a secret, by its name alone: its value is
+    never echoed into a form, kept in the session or stored."""
+    lowered = name.lower()
+    if any(part in lowered for part in SENSITIVE_PARTS):
+        return True
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
+    return any(word.rstrip("0123456789") in SENSITIVE_WORDS for word in words)
+
+
+def _check_async_support(func: t.Callable[..., t.Any]) -> None:
+    try:
+        import asgiref.sync  # noqa: F401 - what Flask's ensure_sync needs
+    except ImportError:
+        raise RuntimeError(
+            f"server function {getattr(func, '__qualname__', func)!r} is an async def,"
+            " which needs asgiref: pip install 'flask-server-functions[async]'"
+            " (or 'flask[async]')."
+        ) from None
 
 
 class ServerFunction(t.Generic[F]):
@@ -96,6 +124,8 @@ class ServerFunction(t.Generic[F]):
         self.is_async = inspect.iscoroutinefunction(func)
         #: A generator function (sync or async): its states stream (see streaming.py).
         self.is_stream = inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)
+        if self.is_async:
+            _check_async_support(func)
         parameters = inspect.signature(func).parameters
         #: Names ``bind()`` accepts.
         self._bindable = frozenset(parameters)
@@ -109,11 +139,11 @@ class ServerFunction(t.Generic[F]):
         self._bindable |= frozenset(self.schema.fields)
         #: Fields whose values are never echoed back into a form, the session or logs:
         #: ``load_only`` fields, fields with ``metadata={"sensitive": True}``, and
-        #: any field whose name contains "password".
+        #: any field named like a secret (:func:`sensitive_name`).
         self.sensitive_fields = frozenset(
             key
             for name, field in self.schema.fields.items()
-            if field.load_only or field.metadata.get("sensitive") or "password" in name
+            if field.load_only or field.metadata.get("sensitive") or sensitive_name(name)
             for key in {name, field.data_key or name}
         )
         #: Fields the call cannot do without (their parameter has no default) although
@@ -139,7 +169,7 @@ class ServerFunction(t.Generic[F]):
 
     def is_sensitive(self, name: str) -> bool:
         """Whether the value of field ``name`` must never be echoed back."""
-        return name in self.sensitive_fields or "password" in name.lower()
+        return name in self.sensitive_fields or sensitive_name(name)
 
     if t.TYPE_CHECKING:
         #: Calling the object is calling the function, with its signature.

@@ -1,61 +1,106 @@
 """Idempotent submissions: a replayed submission runs the function once.
 
 Opt in per function with ``@sf.function(idempotent=True)``. Each rendered form then
-carries a one-time submission key (a hidden ``_sf_once`` field; calls from code can
-send an ``Idempotency-Key`` header instead). The first request with a key claims
-it, runs the function and stores the outcome; a replay of the same key (a retried
-POST after a network error, a double submit that got through, the browser's
-"resend form") waits for that outcome and answers with it, without running the
-function again.
+carries a one-time submission key (a hidden ``_sf_once`` field, signed for that form;
+calls from code can send an ``Idempotency-Key`` header instead). The first request
+with a key claims it, runs the function and stores the outcome; a replay of the same
+key (a retried POST after a network error, a double submit that got through, the
+browser's "resend form") waits for that outcome and answers with it, without running
+the function again.
 
-The store is pluggable (``SERVER_FUNCTIONS_IDEMPOTENCY_STORE``): :class:`MemoryStore`
-(the default: one process, for development and tests) or :class:`RedisStore` (shared
-by every worker and host); they live in :mod:`.stores` and are importable from here.
+The store is pluggable (``SERVER_FUNCTIONS_IDEMPOTENCY_STORE``): by default an
+:class:`SQLiteStore` in the instance folder (every worker of one host), or a
+:class:`RedisStore` (every host); :class:`MemoryStore` for tests. They live in
+:mod:`.stores` and :mod:`.sqlite_store` and are importable from here. A stored
+outcome is bounded (:data:`OUTCOME_MAX`): past it, it is stored without its state,
+and a replay answers :data:`ALREADY_DONE`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import typing as t
 
-from flask import redirect, request
+from flask import current_app, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
 from .config import AppState
+from .errors import StoreUnavailable
 from .functions import Reference, ServerFunction
 from .i18n import gettext
 from .inputs import MalformedInput
 from .kept import values_fit
+from .sqlite_store import SQLiteStore as SQLiteStore
 from .state import FormState, Outcome
 from .stores import MemoryStore as MemoryStore
 from .stores import RedisStore as RedisStore
 from .stores import Store as Store
-from .stores import wait_for
+from .stores import encode, wait_for
 from .wire import IDEMPOTENCY_HEADER as IDEMPOTENCY_HEADER
 from .wire import MAX_ONCE_KEY
 from .wire import ONCE_FIELD as ONCE_FIELD
 
+#: The largest stored outcome (encoded, in bytes); past it the state and the typed
+#: values are left out.
+OUTCOME_MAX = 8 * 1024
+ALREADY_DONE = "This form was already submitted; its result is too large to show again."
+
+
+#: The session key of a random id that scopes a client's one-time form keys: unlike
+#: the session cookie's value, it stays the same when the session changes.
+CLIENT_KEY = "_server_functions_client"
+
+
+def remember_client() -> None:
+    """Give the session a client id for the one-time keys of its forms, on a page (a
+    GET): made in an answer to a POST, it would change the scope of that POST's retry."""
+    if request.method == "GET" and CLIENT_KEY not in session:
+        session[CLIENT_KEY] = secrets.token_urlsafe(12)
+
+
+def _digest(*parts: str) -> str:
+    if not any(parts):
+        return ""
+    joined = "\x00".join(f"{len(p)}:{p}" for p in parts)
+    return hashlib.sha256(joined.encode()).hexdigest()[:16] + ":"
+
+
+def form_scope() -> str:
+    """Whose form key it is: the session's client id and ``Authorization``."""
+    has_session = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    client = session.get(CLIENT_KEY, "") if has_session else ""
+    return _digest(str(client), request.headers.get("Authorization", ""))
+
+
+def header_scope() -> str:
+    """Whose ``Idempotency-Key`` it is: the session cookie's value and ``Authorization``
+    (not the whole ``Cookie`` header: an analytics cookie may change between retries).
+    Empty for a client with neither."""
+    cookie = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"], "")
+    return _digest(cookie, request.headers.get("Authorization", ""))
+
 
 def once_key(
-    function: ServerFunction[t.Any], ref: Reference, form_data: MultiDict[str, t.Any]
+    state: AppState,
+    function: ServerFunction[t.Any],
+    ref: Reference,
+    form_data: MultiDict[str, t.Any],
 ) -> str | None:
-    """The submission key of an idempotent call, if any.
+    """The submission key of an idempotent call, if any, scoped to the caller.
 
-    A form's hidden key is random and only on that user's page. A key from the
-    ``Idempotency-Key`` header is chosen by the client, so it is scoped to the
-    client's credentials (its cookies and ``Authorization``); without any, it is
-    not honoured, since one client could not be told from another.
+    A form's hidden key is random, signed for that form and only on that user's page.
+    A key from the ``Idempotency-Key`` header is chosen by the client: without
+    credentials it is not honoured, since one client could not be told from another.
     """
     if not function.idempotent:
         return None
     once = form_data.get(ONCE_FIELD)
-    scope = ""
-    if once is None:
+    from_form = once is not None
+    if not from_form:
         once = request.headers.get(IDEMPOTENCY_HEADER)
-        credentials = request.headers.get("Cookie", "") + request.headers.get("Authorization", "")
-        if not once or not credentials:
+        if not once or not header_scope():
             return None
-        scope = hashlib.sha256(credentials.encode()).hexdigest()[:16] + ":"
     if not isinstance(once, str) or not once or len(once) > MAX_ONCE_KEY:
         # Running the call anyway would silently drop the protection asked for.
         raise MalformedInput(
@@ -64,45 +109,73 @@ def once_key(
                 max=MAX_ONCE_KEY,
             )
         )
-    return f"{ref.key}:{scope}{once}"
+    if from_form and not state.codec.verify_once(once, ref.key):
+        raise MalformedInput(
+            "The one-time submission key is not this form's. Reload the page and try again."
+        )
+    scope = form_scope() if from_form else header_scope()
+    digest = hashlib.sha256(once.encode()).hexdigest()[:32]
+    return f"{ref.key}:{scope}{digest}"
+
+
+def stored_outcome(done: Outcome) -> dict[str, t.Any]:
+    """What the store keeps of ``done``, within :data:`OUTCOME_MAX`: a replay shows
+    the errors; the typed values only if small (anyone can post a large body, and
+    the store keeps it for a day); the state only if it fits."""
+    outcome = {
+        "state": done.form.state,
+        "values": done.form.values if values_fit(done.form.values) else {},
+        "errors": done.form.errors,
+        "status": done.status,
+        "location": done.response.location if done.response is not None else None,
+    }
+    try:
+        if len(encode(outcome).encode()) <= OUTCOME_MAX:
+            return outcome
+    except (TypeError, ValueError, RecursionError):  # a state the store cannot encode
+        pass
+    errors = {"_form": [ALREADY_DONE]}
+    return {**outcome, "state": None, "values": {}, "errors": errors, "stateless": True}
 
 
 def run_once(
     state: AppState, key: str, ref: Reference, run: t.Callable[[], Outcome]
 ) -> Outcome | None:
     """Run an idempotent call once per key; a replay gets the first outcome (or
-    None if it is still running after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``)."""
+    None if it is still running after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``).
+
+    :raises StoreUnavailable: the store is down or full (503): nothing ran.
+    """
     store = state.idempotency_store
     ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
     if not store.claim(key, ttl):
         outcome = wait_for(store, key, float(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_WAIT"]))
         if outcome is None:
             return None
-        form = FormState(ref, outcome["state"], values=outcome["values"], errors=outcome["errors"])
+        stored_state = ref.function.initial_state if outcome.get("stateless") else outcome["state"]
+        form = FormState(ref, stored_state, values=outcome["values"], errors=outcome["errors"])
         location = outcome["location"]
         location_response = redirect(location) if location else None
         return Outcome(form, outcome["status"], location_response, ran=False)  # a replay
     try:
         done = run()
     except BaseException:
-        store.release(key)
+        try:
+            store.release(key)
+        except StoreUnavailable:  # the claim stays until its TTL: a retry is refused
+            pass
         raise
     save_outcome(state, key, done)
     return done
 
 
 def save_outcome(state: AppState, key: str, done: Outcome) -> None:
-    """Store the outcome of the call that claimed ``key``, for its replays."""
-    state.idempotency_store.save(
-        key,
-        {
-            "state": done.form.state,
-            # a replay shows the errors; the typed values only if small (anyone can
-            # post a large body, and the store keeps it for a day)
-            "values": done.form.values if values_fit(done.form.values) else {},
-            "errors": done.form.errors,
-            "status": done.status,
-            "location": done.response.location if done.response is not None else None,
-        },
-        int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"]),
-    )
+    """Store the outcome of the call that claimed ``key``, for its replays (capped:
+    past :data:`OUTCOME_MAX` without its state)."""
+    ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
+    try:
+        state.idempotency_store.save(key, stored_outcome(done), ttl)
+    except (StoreUnavailable, ValueError):
+        # The call ran: answer it. The claim stays, so a replay is refused (409),
+        # never run twice.
+        current_app.logger.warning("server functions: outcome of %s not stored", key)

@@ -6,8 +6,9 @@ runs:
 * a body over ``SERVER_FUNCTIONS_MAX_BODY`` (or the function's ``max_body``): 413;
 * more fields than ``SERVER_FUNCTIONS_MAX_FIELDS``, a field name longer than
   ``SERVER_FUNCTIONS_MAX_FIELD_NAME``, invalid UTF-8 or a NUL character in a
-  urlencoded body, a malformed multipart body, a JSON body that is not an object
-  (or nested too deeply, or with a lone surrogate anywhere in it), a hidden field
+  urlencoded or multipart body, a malformed multipart body, a JSON body that is
+  not an object (or nested deeper than :data:`MAX_JSON_DEPTH`, or with a lone
+  surrogate anywhere in it), a hidden field
   of the extension's (``_sf_next``, ``_sf_state``) that is not a string: 400.
 """
 
@@ -52,7 +53,7 @@ def read_input(
     request.max_form_parts = max_fields + 10
 
     mimetype = request.mimetype
-    if request.content_length is None and mimetype != "multipart/form-data":
+    if request.content_length is None:
         # A streamed body (chunked: no Content-Length) is cut short at the limit by
         # Werkzeug's get_data(), not refused: refuse it here rather than run the
         # function with the input truncated.
@@ -96,16 +97,29 @@ def _read_urlencoded(max_fields: int) -> MultiDict[str, t.Any]:
     return MultiDict(pairs)
 
 
+#: The deepest nesting of arrays and objects a JSON body may have.
+MAX_JSON_DEPTH = 32
+_REPLACEMENT = "\ufffd"
+
+
 def _read_multipart() -> MultiDict[str, t.Any]:
+    # Read the body first (within the limit checked above), so its bytes are at hand:
+    # Werkzeug decodes each part with errors="replace", hiding invalid UTF-8.
+    body = request.get_data(cache=True)
     try:
         form = request.form
         files = request.files
     except ValueError:  # pragma: no cover - werkzeug reports most errors as empty
         raise MalformedInput() from None
-    if not form and not files and request.content_length:
+    if not form and not files and body:
         boundary = request.mimetype_params.get("boundary")
-        if not boundary or f"--{boundary}".encode() not in request.get_data(cache=True)[:4096]:
+        if not boundary or f"--{boundary}--".encode() not in body:  # no part, not even the end
             raise MalformedInput(gettext("The submitted multipart form is malformed."))
+    replaced = sum(
+        str(k).count(_REPLACEMENT) + str(v).count(_REPLACEMENT) for k, v in form.items(multi=True)
+    )
+    if replaced > body.count(_REPLACEMENT.encode()):  # more U+FFFD than were sent
+        raise MalformedInput(gettext("The submitted form is not valid UTF-8."))
     data: MultiDict[str, t.Any] = MultiDict(form)
     for key, value in files.items(multi=True):
         data.add(key, value)
@@ -128,11 +142,16 @@ def _read_json() -> MultiDict[str, t.Any]:
 
 
 def _check_json_strings(payload: dict[str, t.Any]) -> None:
-    """Refuse lone surrogates (JSON may escape them; no page can render them) and
-    NUL characters in every key and string of ``payload``, however deep."""
-    stack: list[t.Any] = [payload]
+    """Refuse nesting deeper than :data:`MAX_JSON_DEPTH` (keeping or rendering it would
+    recurse), lone surrogates (JSON may escape them; no page can render them) and NUL
+    characters in every key and string of ``payload``."""
+    stack: list[tuple[t.Any, int]] = [(payload, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)) and depth > MAX_JSON_DEPTH:
+            raise MalformedInput(
+                f"The submitted JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+            )
         if isinstance(item, str):
             try:
                 item.encode()
@@ -141,10 +160,10 @@ def _check_json_strings(payload: dict[str, t.Any]) -> None:
             if "\x00" in item:
                 raise MalformedInput(gettext("The submitted form contains a NUL character."))
         elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
+            stack.extend((key, depth) for key in item)
+            stack.extend((value, depth + 1) for value in item.values())
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((value, depth + 1) for value in item)
 
 
 def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:

@@ -1,24 +1,30 @@
-"""Keeping a form's state across the no-JS redirect, for exactly one request.
+"""Keeping a form's state across the no-JS redirect, until the form is shown again.
 
 The no-JS path keeps one :class:`~.state.FormState`'s data in the Flask session
 (like ``flash``), so any worker can serve the page after the 303; data too large
 for a cookie waits in ``SERVER_FUNCTIONS_KEPT_STORE`` with a ticket in the session.
-:func:`take_kept` (a ``before_request`` hook) moves it into the next request, and
-:func:`kept_for` hands it to the form it belongs to.
+It stays there until a page renders the form it belongs to (:func:`kept_for`), or
+for :data:`KEPT_TTL` seconds: a favicon, a poll or another tab in between does
+not take it. The whole kept record is bounded (:data:`KEPT_RECORD_MAX`), and
+keeping never raises: what cannot be kept is replaced by a small record that says so.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
 import typing as t
 
 from flask import current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface, session_json_serializer
+from werkzeug.wrappers import Response
 
 from .config import app_state
 from .functions import Reference
 from .i18n import N_, gettext
 from .state import FormState
+from .stores import encode
 
 #: The session key of the state kept across a no-JS redirect.
 SESSION_KEY = "_server_functions_kept"
@@ -27,12 +33,17 @@ SESSION_KEY = "_server_functions_kept"
 #: with only a ticket in the session: browsers drop cookies over about 4 KB, and the
 #: typed input with them.
 KEPT_COOKIE_LIMIT = 2048
-#: Seconds a ticket's data stays in the store.
+#: Seconds kept state waits for its form (in the session and in the store).
 KEPT_TTL = 600
 #: The most typed input kept for one submission (characters); past it the values are
 #: dropped (with :data:`TOO_LONG_TO_KEEP` without JS), so no client can fill a store.
 KEPT_MAX = 16 * 1024
+#: The largest kept record (typed values, the returned state and the errors, as
+#: stored, in bytes); past it a small record with :data:`TOO_LARGE_TO_KEEP` is kept.
+KEPT_RECORD_MAX = 32 * 1024
 TOO_LONG_TO_KEEP = N_("What you typed was too long to keep for this page; please enter it again.")
+TOO_LARGE_TO_KEEP = N_("The result of this form was too large to show on this page.")
+NOT_KEPT = N_("The result of this form could not be kept for this page.")
 
 
 def values_fit(values: t.Mapping[str, list[t.Any]]) -> bool:
@@ -44,33 +55,66 @@ def values_fit(values: t.Mapping[str, list[t.Any]]) -> bool:
 
 
 def keep(form: FormState) -> None:
-    """Keep ``form``'s state for the next request only: in the session, or, when it is
-    too large for a cookie (a long text typed without JavaScript), in the store
-    (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session."""
-    data = form.to_kept()
-    # Only a cookie session has a size limit (server-side sessions keep anything, and
-    # are shared by every worker). Measured and stored with the session's own
-    # serializer, so the state comes back with the same types (dates, bytes, tuples).
-    if isinstance(current_app.session_interface, SecureCookieSessionInterface):
-        if not values_fit(data["values"]):
-            # The form says what could not be kept.
-            data["values"] = {}
-            data["errors"] = {
-                **data["errors"],
-                "_form": [*data["errors"].get("_form", []), gettext(TOO_LONG_TO_KEEP)],
-            }
-        tagged = session_json_serializer.dumps(data)
-        if len(tagged) > KEPT_COOKIE_LIMIT:
-            ticket = secrets.token_urlsafe(16)
-            app_state().kept_store.save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)
-            data = {"key": data["key"], "ticket": ticket}
+    """Keep ``form``'s state until its form is shown again: in the session, or, when
+    it is too large for a cookie (a long text typed without JavaScript), in the
+    store (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session. Never raises."""
+    try:
+        data = _kept_record(form)
+    except Exception:  # RecursionError, an unserialisable state, the store unavailable
+        current_app.logger.warning("server functions: state not kept", exc_info=True)
+        data = small_record(form, NOT_KEPT)
     session[SESSION_KEY] = data
 
 
+def _kept_record(form: FormState) -> dict[str, t.Any]:
+    data = form.to_kept()
+    data["until"] = time.time() + KEPT_TTL
+    if not values_fit(data["values"]):
+        data["values"] = {}  # the form says what could not be kept
+        data["errors"] = _with_message(data["errors"], TOO_LONG_TO_KEEP)
+    # Measured and stored with the session's own serializer, so the state comes back
+    # with the same types (dates, bytes, tuples).
+    tagged = session_json_serializer.dumps(data)
+    stored = {"tagged": tagged}
+    if len(encode(stored).encode()) > KEPT_RECORD_MAX:
+        return small_record(form, TOO_LARGE_TO_KEEP)
+    # Only a cookie session has a size limit (server-side sessions are shared by
+    # every worker, and keep the bounded record as it is).
+    if isinstance(current_app.session_interface, SecureCookieSessionInterface):
+        if len(tagged) > KEPT_COOKIE_LIMIT:
+            ticket = secrets.token_urlsafe(16)
+            app_state().kept_store.save(f"kept:{ticket}", stored, KEPT_TTL)
+            return {"key": data["key"], "ticket": ticket, "until": data["until"]}
+    return data
+
+
+def _with_message(errors: dict[str, list[str]], message: str) -> dict[str, list[str]]:
+    return {**errors, "_form": [*errors.get("_form", []), gettext(message)]}
+
+
+def small_record(form: FormState, message: str) -> dict[str, t.Any]:
+    """A kept record of a few hundred bytes: the form's field errors if they are
+    short, and ``message``; the form renders from its initial state."""
+    try:
+        errors = dict(form.errors) if len(json.dumps(form.errors)) <= 1024 else {}
+    except (TypeError, ValueError, RecursionError):
+        errors = {}
+    errors = {k: [str(m) for m in v] for k, v in errors.items()}
+    message = gettext(message)
+    return {
+        "key": form.ref.key,
+        "values": {},
+        "errors": _with_message(errors, message),
+        "until": time.time() + KEPT_TTL,
+    }
+
+
 #: What the extension keeps in ``g`` for one request (kept state, the form's page,
-#: the template context, endpoint URLs).
+#: the template context, endpoint URLs, whether the page is private).
 _PER_REQUEST = (
     "_server_functions_kept",
+    "_server_functions_kept_taken",
+    "_server_functions_private",
     "server_functions_page",
     "_server_functions_context",
     "_server_functions_urls",
@@ -81,32 +125,71 @@ _PER_REQUEST = (
 
 
 def take_kept() -> None:
-    """Move the kept state out of the session into this request (called before each request).
-
-    Requests without a session cookie cannot have any: leave the session untouched
-    (reading it would add ``Vary: Cookie`` to every response). What an earlier request
-    left in ``g`` is cleared first: one ``g`` outlives many requests when they run
-    inside an app context pushed around them (``with app.app_context():`` in tests).
-    """
+    """Start each request with nothing of the extension's in ``g`` (a ``before_request``
+    hook): one ``g`` outlives many requests when they run inside an app context
+    pushed around them (``with app.app_context():`` in tests)."""
     for name in _PER_REQUEST:
         g.pop(name, None)
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        return
-    if SESSION_KEY in session:
-        kept = session.pop(SESSION_KEY)
-        ticket = kept.get("ticket") if isinstance(kept, dict) else None
-        if ticket is not None:
-            store = app_state().kept_store
-            stored = store.get(f"kept:{ticket}")  # None if another process's memory has it
-            store.release(f"kept:{ticket}")
-            kept = session_json_serializer.loads(stored["tagged"]) if stored else None
-        g._server_functions_kept = kept
+
+
+def session_kept() -> dict[str, t.Any] | None:
+    """What the session keeps (read once per request), unless it is past its TTL.
+
+    Requests without a session cookie cannot have any: leave the session untouched
+    (reading it would add ``Vary: Cookie`` to every response).
+    """
+    if "_server_functions_kept" in g:
+        return t.cast("dict[str, t.Any] | None", g._server_functions_kept)
+    kept = None
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        kept = session.get(SESSION_KEY)
+        if not isinstance(kept, dict) or kept.get("until", float("inf")) < time.time():
+            if kept is not None:
+                session.pop(SESSION_KEY, None)
+            kept = None
+    g._server_functions_kept = kept
+    return kept
 
 
 def kept_for(ref: Reference) -> dict[str, t.Any] | None:
-    """The state kept for ``ref``'s form by the previous request, if any."""
-    kept = g.get("_server_functions_kept")
-    if kept is not None and kept.get("key") == ref.key:
-        g._server_functions_kept_shown = True  # see landing.flash_unshown
-        return t.cast(dict[str, t.Any], kept)
-    return None
+    """The state kept for ``ref``'s form, if any; the first page that renders the
+    form takes it out of the session (and of the store)."""
+    kept = session_kept()
+    if kept is None or kept.get("key") != ref.key:
+        return None
+    if not g.get("_server_functions_kept_taken"):
+        g._server_functions_kept_taken = True
+        session.pop(SESSION_KEY, None)
+        ticket = kept.get("ticket")
+        if ticket is not None:
+            kept = g._server_functions_kept = from_store(ticket)
+            if kept is None:
+                return None
+    mark_private()
+    return kept
+
+
+def from_store(ticket: str) -> dict[str, t.Any] | None:
+    store = app_state().kept_store
+    try:
+        # Not released: if this page never reaches the browser (a worker killed while
+        # sending it), the same request again finds it; it expires with its TTL.
+        stored = store.get(f"kept:{ticket}")  # None past its TTL (or evicted)
+        if stored is None:
+            return None
+        return t.cast(dict[str, t.Any], session_json_serializer.loads(stored["tagged"]))
+    except Exception:  # the store unavailable, or nothing there: the form starts afresh
+        return None
+
+
+def mark_private() -> None:
+    """This page shows kept state or a one-time key: no shared cache may keep it."""
+    g._server_functions_private = True
+
+
+def private_cache(response: Response) -> Response:
+    """``Cache-Control: private, no-store`` on a page :func:`mark_private` marked
+    (an ``after_request`` hook)."""
+    if g.get("_server_functions_private"):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import secrets
-import typing as t
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app, flash, g, redirect, request, session
@@ -25,7 +24,8 @@ from flask.sessions import session_json_serializer
 from werkzeug.wrappers import Response
 
 from .config import app_state
-from .kept import KEPT_TTL, SESSION_KEY, TOO_LONG_TO_KEEP, values_fit
+from .i18n import gettext
+from .kept import KEPT_TTL, SESSION_KEY, TOO_LONG_TO_KEEP, from_store, session_kept, values_fit
 from .state import FormState
 from .wire import KEPT_PARAM
 
@@ -46,11 +46,11 @@ def keep_in_url(form: FormState, page: str) -> str:
     if len(tagged) > MAX_RECORD or not values_fit(data["values"]):
         errors = data["errors"]
         data = {**data, "state": None, "values": {}}
-        data["errors"] = {**errors, "_form": [*errors.get("_form", []), TOO_LONG_TO_KEEP]}
+        data["errors"] = {**errors, "_form": [*errors.get("_form", []), gettext(TOO_LONG_TO_KEEP)]}
         tagged = session_json_serializer.dumps(data)
         if len(tagged) > MAX_RECORD:  # the messages themselves: keep only the notice
             data = {"key": data["key"], "state": None, "values": {}, "errors": {}}
-            data["errors"] = {"_form": [TOO_LONG_TO_KEEP]}
+            data["errors"] = {"_form": [gettext(TOO_LONG_TO_KEEP)]}
             tagged = session_json_serializer.dumps(data)
     ticket = secrets.token_urlsafe(16)
     app_state().kept_store.save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)
@@ -61,7 +61,6 @@ def keep_in_url(form: FormState, page: str) -> str:
 
 def take_from_url() -> None:
     """A cookieless GET after a no-JS POST: take its result out of the store."""
-    g.pop("_server_functions_kept_shown", None)
     ticket = request.args.get(KEPT_PARAM)
     if not ticket or len(ticket) > 64:
         return
@@ -70,23 +69,27 @@ def take_from_url() -> None:
     if stored is None:
         return
     store.release(f"kept:{ticket}")  # one request only, whoever carries it
-    if g.get("_server_functions_kept") is None:  # the session did not bring it
+    if session_kept() is None:  # the session did not bring it
         g._server_functions_kept = session_json_serializer.loads(stored["tagged"])
 
 
 def flash_unshown(response: Response) -> Response:
-    """Flash the form-wide messages kept for a form this page did not render."""
-    kept: dict[str, t.Any] | None = g.get("_server_functions_kept")
+    """Flash the form-wide messages kept for a form this page (a full page, not an
+    htmx fragment or a poll) did not render; the rest stays kept until its form is
+    shown, or its TTL ends."""
     if (
-        not kept
-        or g.get("_server_functions_kept_shown")
-        or request.method != "GET"
+        request.method != "GET"
+        or request.headers.get("HX-Request") == "true"
+        or g.get("_server_functions_kept_taken")  # its form was rendered: shown
         or response.status_code != 200
         or response.mimetype != "text/html"
         or not has_session_cookie()  # nowhere to keep a flash
     ):
         return response
-    messages = kept.get("errors", {}).get("_form", [])
+    kept = session_kept()
+    if kept and kept.get("ticket"):
+        kept = from_store(kept["ticket"])
+    messages = (kept or {}).get("errors", {}).get("_form", [])
     if not messages:
         return response
     g._server_functions_kept = None

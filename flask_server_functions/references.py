@@ -41,6 +41,8 @@ from .errors import ExpiredReference, InvalidReference
 REFERENCE_SALT = "flask-server-functions.reference"
 #: The salt of the signed previous-state field a form carries.
 STATE_SALT = "flask-server-functions.state"
+#: The salt of the one-time submission keys of idempotent forms.
+ONCE_SALT = "flask-server-functions.once"
 #: Derives the encryption key of bound values from a secret key.
 SEAL_CONTEXT = b"flask-server-functions.seal"
 
@@ -57,6 +59,28 @@ def _b64decode(data: bytes) -> bytes:
     return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
 
 
+def _is_canonical(segment: str) -> bool:
+    """Whether ``segment`` is the one spelling of its bytes in unpadded URL-safe base64
+    (no ``=``, no unused low bits set in the last character)."""
+    try:
+        return _b64encode(_b64decode(segment.encode("ascii"))).decode("ascii") == segment
+    except (ValueError, binascii.Error):
+        return False
+
+
+def _canonical_token(token: str, *, payload_is_base64: bool) -> bool:
+    """Whether each base64 part of a signed ``token`` is spelled canonically: four
+    spellings of one token would otherwise be accepted (and be four one-time keys)."""
+    value, _, rest = token.rpartition(".")
+    value, _, stamp = value.rpartition(".")
+    segments = [stamp, rest]
+    if payload_is_base64:
+        segments.append(value)
+    elif "~" in value:
+        segments.append(value.partition("~")[2])
+    return all(_is_canonical(s) for s in segments)
+
+
 def _dumps(value: t.Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
@@ -71,6 +95,16 @@ def secret_keys(config: t.Mapping[str, t.Any]) -> list[str | bytes]:
             " environment variable) before handling requests."
         )
     fallbacks = config.get("SECRET_KEY_FALLBACKS") or []
+    if isinstance(fallbacks, (str, bytes)):
+        raise RuntimeError(
+            "SECRET_KEY_FALLBACKS must be a list of old keys, not one string"
+            " (SECRET_KEY_FALLBACKS = ['old-key'])."
+        )
+    if not all(fallbacks):
+        raise RuntimeError(
+            "SECRET_KEY_FALLBACKS holds an empty key: anyone could sign tokens and"
+            " sealed values with it. Remove it."
+        )
     return [*fallbacks, key]
 
 
@@ -130,6 +164,9 @@ class ReferenceCodec:
         self._state_signer = _Signer(
             keys, salt=STATE_SALT, key_derivation="hmac", digest_method=hashlib.sha256
         )
+        self._once_signer = _Signer(
+            keys, salt=ONCE_SALT, key_derivation="hmac", digest_method=hashlib.sha256
+        )
         # Unbound references are the same for every render: sign them once and
         # re-sign only when a token is older than a small part of max_age.
         self._unbound: dict[str, tuple[str, float]] = {}
@@ -174,6 +211,8 @@ class ReferenceCodec:
         :raises ExpiredReference: the signature is valid but older than ``max_age``.
         :raises InvalidReference: anything else wrong with it.
         """
+        if not _canonical_token(token, payload_is_base64=False):
+            raise InvalidReference()
         try:
             payload = self._signer.unsign_within(token, self.max_age)
         except SignatureExpired as e:
@@ -209,6 +248,8 @@ class ReferenceCodec:
 
     def loads_state(self, value: str, key: str) -> t.Any:
         try:
+            if not _canonical_token(value, payload_is_base64=True):
+                raise BadSignature("not canonical")
             payload = self._state_signer.unsign_within(value, self.max_age)
             signed_key, state = json.loads(_b64decode(payload))
         except SignatureExpired as e:
@@ -218,3 +259,16 @@ class ReferenceCodec:
         if signed_key != key:
             raise InvalidReference("The form's state belongs to another form.")
         return state
+
+    def sign_once(self, nonce: str, key: str) -> str:
+        """A one-time submission key for the form ``key``: ``nonce`` and its signature,
+        so that a key is valid for that form only."""
+        signature = self._once_signer.get_signature(f"{key}:{nonce}").decode()
+        return f"{nonce}.{signature}"
+
+    def verify_once(self, value: str, key: str) -> bool:
+        """Whether ``value`` is a one-time key :meth:`sign_once` made for the form ``key``."""
+        nonce, _, signature = value.rpartition(".")
+        if not nonce or not _is_canonical(signature):
+            return False
+        return self._once_signer.verify_signature(f"{key}:{nonce}", signature)

@@ -16,7 +16,8 @@ from markupsafe import escape
 
 from .config import app_state
 from .functions import Reference
-from .kept import kept_for
+from .idempotency import remember_client
+from .kept import kept_for, mark_private
 from .page import asked_refreshes
 from .state import FormState
 from .wire import CSRF_FIELD, NEXT_FIELD, ONCE_FIELD, STATE_FIELD
@@ -40,7 +41,8 @@ def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
         return calling
     kept = kept_for(ref)
     if kept is not None:
-        form = FormState(ref, kept["state"], values=kept["values"], errors=kept["errors"])
+        state = kept.get("state", ref.function.initial_state)  # a small record has none
+        form = FormState(ref, state, values=kept["values"], errors=kept["errors"])
         form.carry_state = bool(kept.get("carry"))
         return form
     own = initial_state is not MISSING and initial_state != ref.function.initial_state
@@ -88,7 +90,10 @@ def render_form_body(form: FormState, next_url: str) -> str:
         if signed:
             parts.append(f'<input type="hidden" name="{STATE_FIELD}" value="{signed}">')
     if function.idempotent:
-        once = secrets.token_urlsafe(16)
+        # random, bound to this form by its signature; no shared cache may keep the page
+        once = app_state().codec.sign_once(secrets.token_urlsafe(16), form.ref.key)
+        mark_private()
+        remember_client()
         parts.append(f'<input type="hidden" name="{ONCE_FIELD}" value="{once}">')
     ref = form.ref
     # A function called without a form of its own (JSON, call_function, a hand-made

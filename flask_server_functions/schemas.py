@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import inspect
+import re
 import types
 import typing as t
 
@@ -51,7 +52,8 @@ class File(fields.Field[FileStorage]):
     An empty file input (no file chosen) counts as missing.
 
     :param max_size: the largest accepted size in bytes.
-    :param content_types: accepted MIME types; ``"image/*"`` matches any image.
+    :param content_types: accepted MIME types; ``"image/*"`` matches any image but
+        SVG (``image/svg+xml`` can carry script: name it to accept it).
     """
 
     default_error_messages = {  # noqa: RUF012 - marshmallow's convention
@@ -77,8 +79,7 @@ class File(fields.Field[FileStorage]):
         if not isinstance(value, FileStorage):
             raise self.make_error("invalid")
         if self.content_types and not any(
-            value.mimetype == ct or (ct.endswith("/*") and value.mimetype.startswith(ct[:-1]))
-            for ct in self.content_types
+            _type_matches(value.mimetype, ct) for ct in self.content_types
         ):
             raise self.make_error("content_type", allowed=", ".join(self.content_types))
         if self.max_size is not None:
@@ -92,11 +93,57 @@ class File(fields.Field[FileStorage]):
         return value
 
 
+#: Types a wildcard (``image/*``) never matches: they must be named.
+NOT_WILDCARD = frozenset({"image/svg+xml"})
+
+
+def _type_matches(mimetype: str, accepted: str) -> bool:
+    if accepted.endswith("/*"):
+        return mimetype.startswith(accepted[:-1]) and mimetype not in NOT_WILDCARD
+    return mimetype == accepted
+
+
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+_ASCII_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+class Integer(fields.Integer):
+    """An ``int`` from a form or JSON: ASCII digits only (not ``١٢٣`` or ``1_000``,
+    which Python's ``int()`` takes), and no JSON number with a fraction (``1.9``)."""
+
+    def _validated(self, value: t.Any) -> int:
+        if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value.strip()):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        if not isinstance(value, (str, int, float)):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class Float(fields.Float):
+    """A ``float`` from a form or JSON, written with ASCII digits only."""
+
+    def _validated(self, value: t.Any) -> float:
+        if isinstance(value, str) and not _ASCII_NUMBER.fullmatch(value.strip()):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class Decimal(fields.Decimal):
+    """A ``Decimal`` from a form or JSON, written with ASCII digits only."""
+
+    def _validated(self, value: t.Any) -> decimal.Decimal:
+        if isinstance(value, str) and not _ASCII_NUMBER.fullmatch(value.strip()):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 _SIMPLE: dict[type, type[fields.Field[t.Any]]] = {
     str: fields.String,
-    int: fields.Integer,
-    float: fields.Float,
-    decimal.Decimal: fields.Decimal,
+    int: Integer,
+    float: Float,
+    decimal.Decimal: Decimal,
     bool: fields.Boolean,
     datetime.date: fields.Date,
     datetime.datetime: fields.DateTime,

@@ -16,6 +16,7 @@ from flask import Flask, abort
 from flask.testing import FlaskClient
 
 from flask_server_functions import ServerFunctions
+from flask_server_functions.errors import StoreUnavailable
 from flask_server_functions.idempotency import MemoryStore, RedisStore
 
 from .conftest import HTMX, landed
@@ -229,9 +230,17 @@ def test_malformed_submission_key_is_400_and_runs_nothing(
 
 
 def test_memory_store_is_bounded() -> None:
+    # Claims are never evicted (a retry would run again): a full store refuses (503).
     store = MemoryStore(max_entries=3)
-    for i in range(5):
+    for i in range(3):
         assert store.claim(f"k{i}", ttl=60)
         store.save(f"k{i}", {"i": i}, ttl=60)
-    assert len(store._data) == 3
-    assert store.get("k0") is None and store.get("k4") == {"i": 4}
+    with pytest.raises(StoreUnavailable):
+        store.claim("k3", ttl=60)
+    assert len(store._data) == 3 and store.get("k0") == {"i": 0}
+    # Kept state may be evicted: the oldest goes.
+    kept = MemoryStore(max_entries=3, evict=True)
+    for i in range(5):
+        kept.save(f"k{i}", {"i": i}, ttl=60)
+    assert len(kept._data) == 3
+    assert kept.get("k0") is None and kept.get("k4") == {"i": 4}

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "groups",
             "signals",
             "stores",
+            "sqlite_store",
             "state",
             "validation",
             "i18n",

@@ -43,13 +43,19 @@ def _free_port() -> int:
 class Server:
     """One gunicorn process serving ``example:create_app()`` on 127.0.0.1."""
 
-    def __init__(self, name: str, database: Path, log_dir: Path, **env: str) -> None:
+    def __init__(
+        self, name: str, database: Path, log_dir: Path, *, workers: int = 1, **env: str
+    ) -> None:
         self.name = name
         self.port = _free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         self.log = log_dir / f"gunicorn-{name}.log"
         environ = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-        environ.update(FLASK_DATABASE=str(database), **env)
+        # the default store's file too: one instance folder per test run (one "host")
+        environ.update(
+            FLASK_DATABASE=str(database), EXAMPLE_INSTANCE_PATH=str(log_dir / "instance")
+        )
+        environ.update(env)
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [
@@ -57,7 +63,7 @@ class Server:
                     "-m",
                     "gunicorn",
                     "-w",
-                    "1",
+                    str(workers),
                     "-b",
                     f"127.0.0.1:{self.port}",
                     "--graceful-timeout",
