@@ -69,6 +69,9 @@ DEFAULTS: dict[str, t.Any] = {
     # None: none), who a call counts against (a callable; None: the client's address),
     # where the counters live (a limits storage URI or object) and the strategy.
     "SERVER_FUNCTIONS_RATE_LIMIT": None,
+    # False turns every rate limit off (as Flask-Limiter's RATELIMIT_ENABLED), e.g. for
+    # a load test from one address.
+    "SERVER_FUNCTIONS_RATE_LIMIT_ENABLED": True,
     "SERVER_FUNCTIONS_RATE_LIMIT_KEY": None,
     "SERVER_FUNCTIONS_RATE_LIMIT_STORAGE": "memory://",
     "SERVER_FUNCTIONS_RATE_LIMIT_STRATEGY": "fixed-window",

@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import re
 import typing as t
 
 from marshmallow import Schema
 
-from .schemas import STATE_PARAMETERS, File, schema_from_signature
+from .schemas import STATE_PARAMETERS, File, schema_from_signature, sensitive_name
 
 if t.TYPE_CHECKING:
     from .groups import Group
@@ -43,22 +42,6 @@ def function_id(func: t.Callable[..., t.Any]) -> str:
     """
     name = f"{func.__module__}:{func.__qualname__}"
     return hashlib.sha256(name.encode()).hexdigest()[:16]
-
-
-#: Parts of a field name that mark it secret anywhere in it ("new_password").
-SENSITIVE_PARTS = ("password", "passwd", "passphrase", "passcode", "secret", "token")
-#: Words of a field name that mark it secret ("pin", "otp_code", "cardCvv").
-SENSITIVE_WORDS = frozenset({"pwd", "pass", "pin", "otp", "totp", "cvv", "cvc", "csc", "ssn"})
-
-
-def sensitive_name(name: str) -> bool:
-    """Whether a field named ``name`` holds a secret, by its name alone: its value is
-    never echoed into a form, kept in the session or stored."""
-    lowered = name.lower()
-    if any(part in lowered for part in SENSITIVE_PARTS):
-        return True
-    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
-    return any(word.rstrip("0123456789") in SENSITIVE_WORDS for word in words)
 
 
 def _check_async_support(func: t.Callable[..., t.Any]) -> None:

@@ -114,7 +114,7 @@ def check_rate_limit(
     :raises RateLimited: over the limit (429).
     """
     spec = limit_of(function, config)
-    if spec is None:
+    if spec is None or not config["SERVER_FUNCTIONS_RATE_LIMIT_ENABLED"]:
         return
     limiter = _limiter(current_app._get_current_object())  # type: ignore[attr-defined]
     identifiers = (KEY_PREFIX, namespace, function.id, client_key(config))

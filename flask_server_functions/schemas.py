@@ -237,3 +237,19 @@ def schema_from_signature(func: t.Callable[..., t.Any]) -> type[Schema]:
         declared[name] = field_for(name, hints.get(name, str), param.default)
     name = f"{getattr(func, '__name__', 'function')}Schema"
     return FormSchema.from_dict(declared, name=name)
+
+
+#: Parts of a field name that mark it secret anywhere in it ("new_password").
+SENSITIVE_PARTS = ("password", "passwd", "passphrase", "passcode", "secret", "token")
+#: Words of a field name that mark it secret ("pin", "otp_code", "cardCvv").
+SENSITIVE_WORDS = frozenset({"pwd", "pass", "pin", "otp", "totp", "cvv", "cvc", "csc", "ssn"})
+
+
+def sensitive_name(name: str) -> bool:
+    """Whether a field named ``name`` holds a secret, by its name alone: its value is
+    never echoed into a form, kept in the session or stored."""
+    lowered = name.lower()
+    if any(part in lowered for part in SENSITIVE_PARTS):
+        return True
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
+    return any(word.rstrip("0123456789") in SENSITIVE_WORDS for word in words)

@@ -16,6 +16,7 @@ from flask_server_functions.idempotency import ONCE_FIELD
 from flask_server_functions.schemas import File
 from flask_server_functions.streaming import message
 from tests.conftest import HTMX, url_for_ref
+from tests.test_idempotency import render_form
 
 SSE = {**HTMX, "Accept": "text/html, text/event-stream"}
 
@@ -224,8 +225,8 @@ def test_idempotent_streams_run_once_and_replay_the_final_state(
             log.append(f"wrote {i}")
             yield {"done": i}
 
-    url = url_for_ref(app, once)
-    data = {"name": "x", ONCE_FIELD: "key-1"}
+    url, key = render_form(app, once)  # a one-time key is signed for its form
+    data = {"name": "x", ONCE_FIELD: key}
     first = client.post(url, data=data, headers=SSE)
     assert len(events(first.get_data(as_text=True))) == 3
     again = client.post(url, data=data, headers=SSE)  # a replay: the final state, not a stream
@@ -245,8 +246,8 @@ def test_idempotent_stream_cut_off_keeps_what_it_reached(
             log.append(f"wrote {i}")
             yield {"done": i}
 
-    url = url_for_ref(app, once)
-    data = {"name": "x", ONCE_FIELD: "key-2"}
+    url, key = render_form(app, once)
+    data = {"name": "x", ONCE_FIELD: key}
     r = client.post(url, data=data, headers=SSE, buffered=False)
     next(iter(r.response))
     r.close()

@@ -16,6 +16,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from flask_server_functions import ServerFunctions
 from flask_server_functions import tracing as tracing_module
 from flask_server_functions.signals import function_called
+from tests.test_idempotency import render_form
 
 from .conftest import HTMX, url_for_ref
 
@@ -127,9 +128,9 @@ def test_rate_limited_and_replay(app: Flask, client: FlaskClient, exporter, func
     url = url_for_ref(app, greet)
     client.post(url, data={"name": "a"}, headers={**HTMX, **ORIGIN})
     client.post(url, data={"name": "a"}, headers={**HTMX, **ORIGIN})
-    pay_url = url_for_ref(app, pay)
+    pay_url, once = render_form(app, pay)  # a one-time key is signed for its form
     for _ in range(2):
-        client.post(pay_url, data={"name": "a", "_sf_once": "k1"}, headers={**HTMX, **ORIGIN})
+        client.post(pay_url, data={"name": "a", "_sf_once": once}, headers={**HTMX, **ORIGIN})
     spans = server_function_spans(exporter)
     attrs = [dict(s.attributes or {}) for s in spans]
     assert [a["server_function.rate_limited"] for a in attrs] == [False, True, False, False]
