@@ -118,7 +118,6 @@ _PER_REQUEST = (
     "server_functions_page",
     "_server_functions_context",
     "_server_functions_urls",
-    "_server_functions_live_script",
     "_server_functions_refresh",
     "_server_functions_page_obj",
 )

@@ -144,17 +144,7 @@ def server_form(
     else:  # the common case: the constant htmx attributes, built once
         start = f"<form {_attributes(own)} {dialect.form_attributes_html(action, form.id)}"
     body = render_form_body(form, permalink or current_page_url())
-    html = f"{start}>{body}\n</form>"
-    if form.live and not g.get(_LIVE_SCRIPT_KEY):  # once per page, only where needed
-        g.setdefault(_LIVE_SCRIPT_KEY, True)
-        nonce = request_nonce()
-        src = asset_url("server-functions-live.js")
-        html += f"\n<script {_attributes({'src': src, 'defer': True, 'nonce': nonce})}></script>"
-    return Markup(html)
-
-
-#: Set in ``g`` once a page has the live-validation script.
-_LIVE_SCRIPT_KEY = "_server_functions_live_script"
+    return Markup(f"{start}>{body}\n</form>")
 
 
 def server_button(
@@ -273,8 +263,12 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
         src = asset_url(f"vendor/htmx/{filename}")
         tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
-    if state.dialect.bundled_htmx:  # htmx 4: streaming and uploads, loaded where used
-        for key, filename in (("sse", "vendor/htmx/ext/hx-sse.min.js"), ("upload", UPLOAD_JS)):
+    if state.dialect.bundled_htmx:  # htmx 4: streaming, uploads, live forms: loaded where used
+        for key, filename in (
+            ("sse", "vendor/htmx/ext/hx-sse.min.js"),
+            ("upload", UPLOAD_JS),
+            ("live", "server-functions-live.js"),
+        ):
             events[f"data-{key}"] = asset_url(filename)
     src = asset_url("server-functions.js")
     tags.append(

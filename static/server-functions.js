@@ -94,7 +94,7 @@
     again.focus();
   });
 
-  // htmx's hx-sse and the uploader load only on pages with a form that uses them.
+  // hx-sse, the uploader and live validation load only where a form uses them.
   function need(src, selector) {
     if (!src || need[src] || !window.htmx || !document.querySelector(selector)) return;
     var tag = need[src] = document.createElement("script");
@@ -104,6 +104,7 @@
   }
   function load() {
     need(data.sse, "form[data-sf-stream]");
+    need(data.live, "form[data-sf-live]");
     need(data.upload, "form[data-sf-stream], form[data-sf-form][enctype^=multipart], [data-sf-cancel]");
   }
   load();
