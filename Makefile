@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: run test coverage lint bench docs messages clean
+.PHONY: run test coverage lint bench docs messages assets clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ messages: $(BIN)/.installed
 		--project=Flask-Server-Functions --version=0.1 \
 		-o flask_server_functions/translations/flask_server_functions.pot flask_server_functions
 	$(BIN)/python -m tools.messages
+
+# The minified copies of the extension's scripts (static/*.min.js, committed).
+assets: $(BIN)/.installed
+	$(BIN)/python -m tools.minify
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info docs/_build

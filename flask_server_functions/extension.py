@@ -12,6 +12,8 @@ import typing as t
 from flask import Blueprint, Flask
 from markupsafe import Markup
 from marshmallow import Schema
+from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response
 
 from .assets import static_file
 from .cli import cli
@@ -35,10 +37,26 @@ from .templating import (
 )
 
 
+#: ``page`` in every template: the page a form is on (:func:`.page.current_page`),
+#: looked up when a template uses it; a value passed to ``render_template`` by the
+#: same name wins.
+_PAGE_CONTEXT = {"page": LocalProxy(current_page)}
+
+
 def _page_context() -> dict[str, t.Any]:
-    """``page`` in every template: the page a form is on (a value passed to
-    ``render_template`` by the same name wins)."""
-    return {"page": current_page()}
+    return _PAGE_CONTEXT
+
+
+def _before_request() -> None:
+    """Each request starts with nothing of the extension's in ``g``; a cookieless
+    no-JS result comes out of the store (:mod:`.landing`)."""
+    take_kept()
+    take_from_url()
+
+
+def _after_request(response: Response) -> Response:
+    """Pages showing kept state are private; unshown form messages are flashed."""
+    return flash_unshown(private_cache(response))
 
 
 class ServerFunctions:
@@ -94,11 +112,9 @@ class ServerFunctions:
         blueprint.add_url_rule("/<token>", "call", call, methods=["POST"])
         blueprint.add_url_rule("/static/<path:filename>", "static", static_file)
         app.register_blueprint(blueprint)
-        app.before_request(take_kept)
+        app.before_request(_before_request)
         app.context_processor(_page_context)
-        app.before_request(take_from_url)
-        app.after_request(flash_unshown)
-        app.after_request(private_cache)
+        app.after_request(_after_request)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")

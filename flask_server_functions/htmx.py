@@ -36,10 +36,8 @@ HX_REDIRECT = "HX-Redirect"
 HX_TRIGGER = "HX-Trigger"
 HX_RESWAP = "HX-Reswap"
 
+#: The controls htmx 2 disables while a request is in flight (htmx 4: the script does).
 _CONTROL_TAGS = ("input", "button", "select", "textarea")
-# Controls disabled while a request is in flight. ``:enabled`` excludes controls
-# the page had already disabled: htmx 4 re-enables every element it disabled.
-_CONTROLS_4 = "findAll :is(input, button, select, textarea):enabled"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,8 +45,6 @@ class Dialect:
     """The attribute and event names of one htmx major version."""
 
     name: str
-    #: The attribute that disables elements during a request.
-    disable_attr: str
     event_before_request: str
     event_finally_request: str
     #: The event in which the script lets 4xx/5xx answers swap (htmx 2 only).
@@ -71,35 +67,42 @@ class Dialect:
         return self.prefix + canonical[3:] if canonical.startswith("hx-") else canonical
 
     def disabled_controls(self, form_id: str) -> str:
-        """The value of :attr:`disable_attr`: every control of the form."""
-        if self.name == "2":  # no findAll in htmx 2: global selectors scoped by the form
-            quoted = form_id.replace("\\", "\\\\").replace('"', '\\"')
-            return ", ".join(f'form[id="{quoted}"] {tag}' for tag in _CONTROL_TAGS)
-        return _CONTROLS_4
+        """htmx 2's ``hx-disabled-elt`` for every control of the form (no ``findAll``
+        in htmx 2: global selectors scoped by the form's id)."""
+        quoted = form_id.replace("\\", "\\\\").replace('"', '\\"')
+        return ", ".join(f'form[id="{quoted}"] {tag}' for tag in _CONTROL_TAGS)
 
-    def form_attributes(self, action: str, form_id: str) -> dict[str, str]:
+    def form_attributes(self, action: str, form_id: str) -> dict[str, str | bool]:
         """The htmx attributes of a server-function ``<form>`` (spelled with :attr:`prefix`).
 
-        Everything is written on the form itself: htmx 4 attributes do not inherit,
-        so nothing the app puts on an ancestor changes how the form behaves (and in
-        htmx 2, explicit attributes override inherited ones).
+        htmx 4: only an empty ``hx-post``. The extension's script does the rest in
+        ``htmx:config:request`` and ``htmx:before:request``: it posts to the form's
+        ``action`` (so the signed URL is written once), makes the form its own target
+        and swaps its inside (unless the form has an ``hx-target`` or ``hx-swap`` of
+        its own: nothing an ancestor passes down with ``hx-target:inherited``, nor
+        ``htmx.config.defaultSwap``, changes that), disables the form's controls
+        while the call runs and drops a second submit meanwhile.
+
+        htmx 2 gets all of it written out (explicit attributes override inherited
+        ones there).
         """
+        if self.name != "2":
+            return {self.attr("hx-post"): True}
         attrs = {
             "hx-post": action,
             "hx-target": "this",
             "hx-swap": "innerHTML",
-            # A second submit while one is in flight is dropped (write ":drop":
-            # htmx 4.0.1 queues when the strategy is left out).
-            "hx-sync": "this:drop",
-            self.disable_attr: self.disabled_controls(form_id),
+            "hx-sync": "this:drop",  # a second submit while one is in flight is dropped
+            # In htmx 2, hx-disable switches htmx off for the subtree: never write it.
+            "hx-disabled-elt": self.disabled_controls(form_id),
         }
         return {self.attr(name): value for name, value in attrs.items()}
 
     def form_attributes_html(self, action: str, form_id: str) -> str:
         """:meth:`form_attributes` as HTML (escaped), the constant part built once."""
-        return f'{self.attr("hx-post")}="{escape(action)}" ' + _constant_html(
-            self, form_id if self.name == "2" else ""
-        )
+        if self.name != "2":
+            return _constant_html(self, "")
+        return f'{self.attr("hx-post")}="{escape(action)}" ' + _constant_html(self, form_id)
 
     def partial(self, target_id: str, html: str) -> str:
         """Wrap ``html`` so htmx swaps it into the element ``#target_id`` (``<hx-partial>``,
@@ -142,21 +145,21 @@ def canonical_name(name: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _constant_html(dialect: Dialect, form_id: str) -> str:
     attrs = dialect.form_attributes("", form_id)
-    del attrs[dialect.attr("hx-post")]
-    return " ".join(f'{name}="{escape(value)}"' for name, value in attrs.items())
+    if dialect.name == "2":  # the URL is written per form
+        del attrs[dialect.attr("hx-post")]
+    return " ".join(
+        name if value is True else f'{name}="{escape(value)}"' for name, value in attrs.items()
+    )
 
 
 HTMX4 = Dialect(
     name="4",
-    disable_attr="hx-disable",
     event_before_request="htmx:before:request",
     event_finally_request="htmx:finally:request",
 )
 
 HTMX2 = Dialect(
     name="2",
-    # In htmx 2, hx-disable switches htmx off for the subtree: never write it.
-    disable_attr="hx-disabled-elt",
     event_before_request="htmx:beforeRequest",
     event_finally_request="htmx:afterRequest",
     # htmx 2 does not swap 4xx/5xx: the script opts server-function forms in, so

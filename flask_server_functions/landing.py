@@ -61,6 +61,8 @@ def keep_in_url(form: FormState, page: str) -> str:
 
 def take_from_url() -> None:
     """A cookieless GET after a no-JS POST: take its result out of the store."""
+    if KEPT_PARAM not in request.environ.get("QUERY_STRING", ""):  # most requests, cheaply
+        return
     ticket = request.args.get(KEPT_PARAM)
     if not ticket or len(ticket) > 64:
         return

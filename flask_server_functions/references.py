@@ -17,11 +17,19 @@ Token layout (URL-safe)::
 
     <function id>.<timestamp>.<signature>                  nothing bound
     <function id>~<base64(nonce + AES-GCM(json))>.<timestamp>.<signature>
+
+The signatures (HMAC-SHA256, truncated to 128 bits) and their canonical spelling
+are :mod:`.signing`'s.
+
+What a token says never changes, only its age: the codec remembers the tokens it
+verified lately (:data:`VERIFIED_CACHE`, checking their age on every call) and the
+tokens it signed lately (:data:`SIGNED_CACHE`, re-signing when one is older than a
+small part of ``max_age``), so a form posted again, or rendered again, costs no
+cryptography. Both are bounded; only tokens this app signed enter them.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -33,9 +41,10 @@ import typing as t
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import json as flask_json
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from itsdangerous import BadSignature, SignatureExpired
 
 from .errors import ExpiredReference, InvalidReference
+from .signing import Signer, b64decode, b64encode, canonical_token, check_age, is_canonical
 
 #: The itsdangerous salt of reference tokens: a token is valid for nothing else.
 REFERENCE_SALT = "flask-server-functions.reference"
@@ -45,40 +54,15 @@ STATE_SALT = "flask-server-functions.state"
 ONCE_SALT = "flask-server-functions.once"
 #: Derives the encryption key of bound values from a secret key.
 SEAL_CONTEXT = b"flask-server-functions.seal"
+#: Verified tokens remembered (the oldest is forgotten first).
+VERIFIED_CACHE = 1024
+#: Signed tokens remembered, for bound values up to :data:`SIGNED_CACHE_VALUES` bytes.
+SIGNED_CACHE = 4096
+SIGNED_CACHE_VALUES = 512
 
 
 def _to_bytes(key: str | bytes) -> bytes:
     return key.encode() if isinstance(key, str) else key
-
-
-def _b64encode(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
-def _b64decode(data: bytes) -> bytes:
-    return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
-
-
-def _is_canonical(segment: str) -> bool:
-    """Whether ``segment`` is the one spelling of its bytes in unpadded URL-safe base64
-    (no ``=``, no unused low bits set in the last character)."""
-    try:
-        return _b64encode(_b64decode(segment.encode("ascii"))).decode("ascii") == segment
-    except (ValueError, binascii.Error):
-        return False
-
-
-def _canonical_token(token: str, *, payload_is_base64: bool) -> bool:
-    """Whether each base64 part of a signed ``token`` is spelled canonically: four
-    spellings of one token would otherwise be accepted (and be four one-time keys)."""
-    value, _, rest = token.rpartition(".")
-    value, _, stamp = value.rpartition(".")
-    segments = [stamp, rest]
-    if payload_is_base64:
-        segments.append(value)
-    elif "~" in value:
-        segments.append(value.partition("~")[2])
-    return all(_is_canonical(s) for s in segments)
 
 
 def _dumps(value: t.Any) -> bytes:
@@ -108,44 +92,14 @@ def secret_keys(config: t.Mapping[str, t.Any]) -> list[str | bytes]:
     return [*fallbacks, key]
 
 
-#: Seconds a token may seem to come from the future: the clocks of the hosts behind
-#: one load balancer differ a little (the leeway JWT libraries give, too).
-CLOCK_SKEW = 60
-
-
-class _Signer(TimestampSigner):
-    """itsdangerous's timestamp signer, deriving each key once instead of per call,
-    and tolerating :data:`CLOCK_SKEW` for tokens minted by a host whose clock is ahead.
-
-    The derivation (an HMAC of the salt) depends only on the key and the salt, so
-    caching it changes no signature; it saves one HMAC per sign and verify.
-    """
-
-    def unsign_within(self, value: str | bytes, max_age: int | None) -> bytes:
-        """Verify ``value``; refuse it if older than ``max_age`` or newer than now
-        plus :data:`CLOCK_SKEW` (both :class:`SignatureExpired`)."""
-        payload, signed = self.unsign(value, max_age=None, return_timestamp=True)
-        if max_age is not None:
-            age = time.time() - signed.timestamp()
-            if age > max_age or age < -CLOCK_SKEW:
-                raise SignatureExpired(
-                    f"Signature age {age:.0f} s is outside [-{CLOCK_SKEW}, {max_age}]",
-                    payload=payload,
-                    date_signed=signed,
-                )
-        return payload
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._derived: dict[str | bytes, bytes] = {}
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        if secret_key is None:
-            secret_key = self.secret_keys[-1]
-        derived = self._derived.get(secret_key)
-        if derived is None:
-            derived = self._derived[secret_key] = super().derive_key(secret_key)
-        return derived
+def _remember(cache: dict[str, t.Any], key: str, value: t.Any, size: int) -> None:
+    """``cache[key] = value``, forgetting the oldest entry past ``size``."""
+    if len(cache) >= size:
+        try:
+            del cache[next(iter(cache))]
+        except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+            pass
+    cache[key] = value
 
 
 class ReferenceCodec:
@@ -158,18 +112,13 @@ class ReferenceCodec:
 
     def __init__(self, keys: list[str | bytes], *, max_age: int | None) -> None:
         self.max_age = max_age
-        self._signer = _Signer(
-            keys, salt=REFERENCE_SALT, key_derivation="hmac", digest_method=hashlib.sha256
-        )
-        self._state_signer = _Signer(
-            keys, salt=STATE_SALT, key_derivation="hmac", digest_method=hashlib.sha256
-        )
-        self._once_signer = _Signer(
-            keys, salt=ONCE_SALT, key_derivation="hmac", digest_method=hashlib.sha256
-        )
-        # Unbound references are the same for every render: sign them once and
-        # re-sign only when a token is older than a small part of max_age.
-        self._unbound: dict[str, tuple[str, float]] = {}
+        self._signer = Signer(keys, REFERENCE_SALT)
+        self._state_signer = Signer(keys, STATE_SALT)
+        self._once_signer = Signer(keys, ONCE_SALT)
+        # token -> (function id, sealed JSON or b"", when signed)
+        self._verified: dict[str, tuple[str, bytes, float]] = {}
+        # function id (and sealed JSON) -> (token, when signed)
+        self._signed: dict[str, tuple[str, float]] = {}
         self._refresh_after = min(3600.0, (max_age or 36000) / 10)
         # Newest key first: seal with it, try it first when opening.
         self._ciphers = [
@@ -179,10 +128,10 @@ class ReferenceCodec:
 
     def _seal(self, data: bytes) -> bytes:
         nonce = os.urandom(12)
-        return _b64encode(nonce + self._ciphers[0].encrypt(nonce, data, None))
+        return b64encode(nonce + self._ciphers[0].encrypt(nonce, data, None))
 
     def _open(self, sealed: bytes) -> bytes:
-        raw = _b64decode(sealed)
+        raw = b64decode(sealed)
         nonce, ciphertext = raw[:12], raw[12:]
         for cipher in self._ciphers:
             try:
@@ -194,16 +143,19 @@ class ReferenceCodec:
     def dumps(self, function_id: str, sealed: t.Mapping[str, t.Any] | None = None) -> str:
         """The token for ``function_id`` with ``sealed`` (bound values and render
         options, see :meth:`Reference.sealed`) encrypted into it."""
-        if not sealed:
-            cached = self._unbound.get(function_id)
-            now = time.time()
-            if cached is not None and now - cached[1] < self._refresh_after:
-                return cached[0]
-            token = self._signer.sign(function_id.encode()).decode()
-            self._unbound[function_id] = (token, now)
-            return token
-        payload = function_id.encode() + b"~" + self._seal(_dumps(sealed))
-        return self._signer.sign(payload).decode()
+        plaintext = _dumps(sealed) if sealed else b""
+        key = f"{function_id}~{plaintext.decode()}" if plaintext else function_id
+        now = time.time()
+        cached = self._signed.get(key)
+        if cached is not None and 0 <= now - cached[1] < self._refresh_after:
+            return cached[0]
+        payload = function_id.encode()
+        if plaintext:
+            payload += b"~" + self._seal(plaintext)
+        token = self._signer.sign(payload).decode()
+        if len(plaintext) <= SIGNED_CACHE_VALUES:
+            _remember(self._signed, key, (token, now), SIGNED_CACHE)
+        return token
 
     def loads(self, token: str) -> tuple[str, dict[str, t.Any]]:
         """Verify ``token``; return the function id and what was sealed with it.
@@ -211,54 +163,61 @@ class ReferenceCodec:
         :raises ExpiredReference: the signature is valid but older than ``max_age``.
         :raises InvalidReference: anything else wrong with it.
         """
-        if not _canonical_token(token, payload_is_base64=False):
-            raise InvalidReference()
+        verified = self._verified.get(token)
+        if verified is None:
+            verified = self._verify(token)
+            _remember(self._verified, token, verified, VERIFIED_CACHE)
+        function_id, plaintext, signed = verified
+        named = function_id, json.loads(plaintext) if plaintext else {}
         try:
-            payload = self._signer.unsign_within(token, self.max_age)
+            check_age(None, signed, self.max_age)
         except SignatureExpired as e:
             expired = ExpiredReference()
-            if e.payload is not None:  # lets the no-JS path find the form to explain it in
-                try:
-                    expired.reference = self._parse(e.payload)
-                except InvalidReference:  # pragma: no cover - signed by us
-                    pass
+            expired.reference = named  # lets the no-JS path find the form to explain it in
             raise expired from e
+        return named
+
+    def _verify(self, token: str) -> tuple[str, bytes, float]:
+        """The function id, sealed JSON (opened) and signing time of a token of ours.
+
+        :raises InvalidReference: not canonical, not signed by us, or not sealed by us.
+        """
+        if not canonical_token(token, payload_is_base64=False):
+            raise InvalidReference()
+        try:
+            payload, signed = self._signer.unsign_stamped(token)
         except (BadSignature, UnicodeError, ValueError) as e:
             raise InvalidReference() from e
-        return self._parse(payload)
-
-    def _parse(self, payload: bytes) -> tuple[str, dict[str, t.Any]]:
         function_id, sep, sealed = payload.partition(b"~")
         try:
-            if not sep:
-                return function_id.decode("ascii"), {}
-            opened = json.loads(self._open(sealed))
-            if not isinstance(opened, dict):
+            plaintext = self._open(sealed) if sep else b""
+            if plaintext and not isinstance(json.loads(plaintext), dict):
                 raise TypeError
-            return function_id.decode("ascii"), opened
+            return function_id.decode("ascii"), plaintext, signed
         except (binascii.Error, ValueError, TypeError) as e:  # pragma: no cover
             raise InvalidReference() from e  # signed by us: only a leaked key gets here
 
     def dumps_state(self, state: t.Any, key: str) -> str:
         """Sign a previous state for the form ``key`` (:attr:`Reference.key`), so the
-        client can neither change it nor hand it to another form. Encoded with
+        client can neither change it nor hand it to another form: the signature covers
+        ``key`` too, which is not written (the form knows it). Encoded with
         ``flask.json``, as the session that keeps it without JavaScript (dates, decimals)."""
-        payload = flask_json.dumps([key, state]).encode()
-        return self._state_signer.sign(_b64encode(payload)).decode()
+        payload = b64encode(flask_json.dumps(state, separators=(",", ":")).encode())
+        signed = self._state_signer.sign(key.encode() + b":" + payload)
+        return signed[len(key) + 1 :].decode()
 
     def loads_state(self, value: str, key: str) -> t.Any:
         try:
-            if not _canonical_token(value, payload_is_base64=True):
+            if not canonical_token(value, payload_is_base64=True):
                 raise BadSignature("not canonical")
-            payload = self._state_signer.unsign_within(value, self.max_age)
-            signed_key, state = json.loads(_b64decode(payload))
+            payload = self._state_signer.unsign_within(f"{key}:{value}", self.max_age)
+            return json.loads(b64decode(payload[len(key) + 1 :]))
         except SignatureExpired as e:
             raise ExpiredReference() from e
         except (BadSignature, UnicodeError, ValueError, TypeError, binascii.Error) as e:
-            raise InvalidReference("The form's state was changed or is damaged.") from e
-        if signed_key != key:
-            raise InvalidReference("The form's state belongs to another form.")
-        return state
+            raise InvalidReference(
+                "The form's state was changed, is damaged or belongs to another form."
+            ) from e
 
     def sign_once(self, nonce: str, key: str) -> str:
         """A one-time submission key for the form ``key``: ``nonce`` and its signature,
@@ -269,6 +228,6 @@ class ReferenceCodec:
     def verify_once(self, value: str, key: str) -> bool:
         """Whether ``value`` is a one-time key :meth:`sign_once` made for the form ``key``."""
         nonce, _, signature = value.rpartition(".")
-        if not nonce or not _is_canonical(signature):
+        if not nonce or not is_canonical(signature):
             return False
         return self._once_signer.verify_signature(f"{key}:{nonce}", signature)

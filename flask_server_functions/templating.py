@@ -25,7 +25,7 @@ from .wire import FORM_ID_OPTION, LIVE_OPTION
 #: htmx 2's config: no inline indicator styles (the served stylesheet has them).
 _HTMX2_CONFIG = '{"includeIndicatorStyles": false}'
 #: Upload progress and cancel, loaded by server-functions.js where a page needs it.
-UPLOAD_JS = "server-functions-upload.js"
+UPLOAD_JS = "server-functions-upload"
 
 
 def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
@@ -257,25 +257,26 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     tags = [f"<link {_attributes({'rel': 'stylesheet', 'href': href, **nonce_attr})}>"]
     if not state.dialect.bundled_htmx:  # htmx 2 would add an inline <style> (CSP refuses it)
         tags.append(f"<meta {_attributes({'name': 'htmx-config', 'content': _HTMX2_CONFIG})}>")
+    debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
+    own = ".js" if debug else ".min.js"  # the extension's scripts, as htmx's: see tools/minify.py
     if config["SERVER_FUNCTIONS_HTMX"] == "bundled":
-        debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
         filename = "htmx.js" if debug else "htmx.min.js"
         src = asset_url(f"vendor/htmx/{filename}")
         tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
     if state.dialect.bundled_htmx:  # htmx 4: streaming, uploads, live forms: loaded where used
         for key, filename in (
-            ("sse", "vendor/htmx/ext/hx-sse.min.js"),
-            ("upload", UPLOAD_JS),
-            ("live", "server-functions-live.js"),
+            ("sse", "vendor/htmx/ext/hx-sse" + own),
+            ("upload", UPLOAD_JS + own),
+            ("live", "server-functions-live" + own),
         ):
             events[f"data-{key}"] = asset_url(filename)
-    src = asset_url("server-functions.js")
+    src = asset_url("server-functions" + own)
     tags.append(
         f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"
     )
     if state.dialect.event_before_swap:  # htmx 2: let error answers swap
-        src = asset_url("server-functions-htmx2.js")
+        src = asset_url("server-functions-htmx2" + own)
         tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
     return Markup("\n".join(tags))
 

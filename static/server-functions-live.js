@@ -49,7 +49,7 @@
     var controller = new AbortController();
     pending.set(form, controller);
     var only = Array.from(names);
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST",
       credentials: "same-origin",
       signal: controller.signal,

@@ -64,7 +64,7 @@
   document.addEventListener("htmx:before:request", function (event) {
     var form = formOf(event.target), ctx = event.detail.ctx;
     if (!form) return;
-    // htmx has just disabled the form's controls: the cancel button stays usable.
+    // The form's controls have just been disabled: the cancel button stays usable.
     form.querySelectorAll("[data-sf-cancel]").forEach(function (b) { b.disabled = false; });
     if (ctx.request.body instanceof FormData) {
       ctx.fetch = function (url, init) { return send(form, url, init); };

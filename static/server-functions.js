@@ -30,6 +30,21 @@
     target.insertBefore(copy, target.firstChild);
   }
 
+  // htmx 4: the form posts to its own action (hx-post is left empty) and swaps its
+  // own inside, unless its attributes say otherwise; a second submit while one is in
+  // flight is dropped.
+  document.addEventListener("htmx:config:request", function (event) {
+    var form = event.target, ctx = event.detail.ctx;
+    if (!form.matches("form[data-sf-form]")) return;
+    if (form._sf) return event.preventDefault();
+    ctx.request.action ||= form.getAttribute("action");
+    if (!own(form, "target")) ctx.target = form;
+    if (!own(form, "swap")) ctx.swap = "innerHTML";
+  });
+  function own(form, name) {
+    return form.hasAttribute("hx-" + name) || form.hasAttribute("data-hx-" + name);
+  }
+
   var SAID = '[role="status"], [role="alert"], .sf-error';
 
   document.addEventListener(events.before, function (event) {
@@ -42,8 +57,11 @@
       focus: active && form.contains(active)
         ? active.id || [].indexOf.call(form.elements, active) : null,
       ids: ids,
-      said: [].slice.call(document.querySelectorAll(SAID))
+      said: [].slice.call(document.querySelectorAll(SAID)),
+      // Its controls, disabled while the call runs (not those the page disabled).
+      off: [].filter.call(form.elements, function (el) { return !el.disabled; })
     };
+    form._sf.off.forEach(function (el) { el.disabled = true; });
     form.setAttribute("aria-busy", "true");
     form.querySelectorAll("[data-pending-label]").forEach(function (button) {
       button.setAttribute("data-idle-label", button.textContent);
@@ -75,6 +93,7 @@
     var was = form && form._sf;
     if (!was) return;
     form._sf = null;
+    was.off.forEach(function (el) { el.disabled = false; });
     announce(was.said, d.ctx ? d.ctx.response && d.ctx.response.status : d.xhr && d.xhr.status);
     form.removeAttribute("aria-busy");
     form.querySelectorAll("[data-idle-label]").forEach(function (button) {

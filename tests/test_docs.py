@@ -46,7 +46,7 @@ def test_first_example_runs(doc: str, tmp_path: Path, monkeypatch: pytest.Monkey
 
     client = module.create_app().test_client()
     page = client.get("/").text
-    assert 'hx-post="/_sf/' in page and "htmx.min.js" in page
+    assert 'action="/_sf/' in page and " hx-post>" in page and "htmx.min.js" in page
     # a valid page to copy: its language and a title
     assert re.search(r'<html lang="\w+">', page) and re.search(r"<title>[^<]+</title>", page)
     result = call_function(client, module.update_name, {"name": "Ada"})

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "wire",
             "htmx",
             "schemas",
+            "signing",
             "references",
             "functions",
             "registry",

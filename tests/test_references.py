@@ -109,7 +109,7 @@ def test_secret_keys_order_and_missing_key() -> None:
 
 
 def test_small_clock_skew_is_tolerated(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flask_server_functions.references import CLOCK_SKEW
+    from flask_server_functions.signing import CLOCK_SKEW
 
     c = codec(max_age=3600)
     real = time.time
@@ -121,3 +121,41 @@ def test_small_clock_skew_is_tolerated(monkeypatch: pytest.MonkeyPatch) -> None:
     assert c.loads(ahead) == ("abc", {"x": 1})
     with pytest.raises(ExpiredReference):
         c.loads(far)
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verified tokens are remembered, but their age is checked on every call."""
+    c = codec(max_age=60)
+    token = c.dumps("abc", {"b": {"id": 1}})
+    assert c.loads(token) == ("abc", {"b": {"id": 1}})  # verified, remembered
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 61)
+    with pytest.raises(ExpiredReference) as info:
+        c.loads(token)
+    assert info.value.reference == ("abc", {"b": {"id": 1}})
+
+
+def test_each_call_gets_its_own_copy_of_the_sealed_values() -> None:
+    c = codec()
+    token = c.dumps("abc", {"b": {"tags": ["a"]}})
+    c.loads(token)[1]["b"]["tags"].append("changed by a function")
+    assert c.loads(token) == ("abc", {"b": {"tags": ["a"]}})
+
+
+def test_only_verified_tokens_are_remembered_and_the_caches_are_bounded() -> None:
+    from flask_server_functions import references
+
+    c = codec()
+    good = c.dumps("abc", {"b": {"id": 1}})
+    forged = good[:-2] + ("AA" if not good.endswith("AA") else "AQ")
+    for _ in range(3):
+        with pytest.raises(InvalidReference):
+            c.loads(forged)
+    assert forged not in c._verified
+    for i in range(references.VERIFIED_CACHE + 10):
+        c.loads(c.dumps("abc", {"b": {"id": i}}))
+    assert len(c._verified) <= references.VERIFIED_CACHE
+    assert len(c._signed) <= references.SIGNED_CACHE
+    # The same values get the same token for a while (re-signed past a part of max_age).
+    assert c.dumps("abc", {"b": {"id": 5}}) == c.dumps("abc", {"b": {"id": 5}})
+    assert c.dumps("abc", {"b": {"id": 5}}) != c.dumps("abc", {"b": {"id": 6}})

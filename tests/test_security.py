@@ -107,7 +107,15 @@ def render_at(client: FlaskClient, offset: float) -> str:
 
 def signed(key: str, salt: str, payload: str) -> str:
     """A token made like the extension's, with any key and salt."""
-    signer = TimestampSigner(key, salt=salt, key_derivation="hmac", digest_method=hashlib.sha256)
+    from flask_server_functions.signing import HMAC128
+
+    signer = TimestampSigner(
+        key,
+        salt=salt,
+        key_derivation="hmac",
+        digest_method=hashlib.sha256,
+        algorithm=HMAC128(hashlib.sha256),
+    )
     return signer.sign(payload).decode()
 
 

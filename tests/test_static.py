@@ -45,7 +45,8 @@ def test_vendored_htmx_matches_its_note() -> None:
         "vendor/htmx/htmx.js",
         "vendor/htmx/ext/hx-sse.min.js",
         "server-functions.js",
-        "server-functions-upload.js",
+        "server-functions.min.js",
+        "server-functions-upload.min.js",
     ],
 )
 def test_served_by_the_extension(client: FlaskClient, path: str) -> None:
@@ -92,13 +93,14 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
         "flask_server_functions/static/vendor/htmx/htmx.js",
         "flask_server_functions/static/vendor/htmx/LICENSE",
         "flask_server_functions/static/server-functions.js",
-        "flask_server_functions/static/server-functions.js.gz",
-        "flask_server_functions/static/server-functions.js.br",
+        "flask_server_functions/static/server-functions.min.js",
+        "flask_server_functions/static/server-functions.min.js.gz",
+        "flask_server_functions/static/server-functions.min.js.br",
         "flask_server_functions/static/vendor/htmx/htmx.min.js.br",
         "flask_server_functions/static/server-functions.css",
         "flask_server_functions/translations/flask_server_functions.pot",
         "flask_server_functions/translations/de/LC_MESSAGES/flask_server_functions.mo",
-        "flask_server_functions/static/server-functions-upload.js",
+        "flask_server_functions/static/server-functions-upload.min.js",
         "flask_server_functions/static/vendor/htmx/ext/hx-sse.min.js",
         "flask_server_functions/static/vendor/htmx/ext/LICENSE",
         "flask_server_functions/templates/server_functions/button.html",
@@ -107,7 +109,7 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
     assert not any(re.match(r"(example|tests|benchmarks)/", n) for n in names)
 
     with zipfile.ZipFile(wheel) as z:
-        for name in ("server-functions.js", "vendor/htmx/htmx.min.js"):
+        for name in ("server-functions.min.js", "vendor/htmx/htmx.min.js"):
             raw = (ROOT / "static" / name).read_bytes()
             packed = f"flask_server_functions/static/{name}"
             assert gzip.decompress(z.read(packed + ".gz")) == raw
@@ -126,7 +128,7 @@ def test_wheel_contains_assets_and_templates(tmp_path: Path) -> None:
 def test_served_compressed_as_accepted(
     client: FlaskClient, accept: str, encoding: str | None, decompress: t.Callable[[bytes], bytes]
 ) -> None:
-    for path in ("vendor/htmx/htmx.min.js", "server-functions.js"):
+    for path in ("vendor/htmx/htmx.min.js", "server-functions.min.js"):
         with client.get(f"/_sf/static/{path}", headers={"Accept-Encoding": accept}) as r:
             assert r.status_code == 200
             assert r.headers.get("Content-Encoding") == encoding
@@ -142,9 +144,9 @@ def test_versioned_urls_are_immutable_and_change_with_the_file(app: t.Any) -> No
     client = app.test_client()
     with app.test_request_context("/"):
         page = app.jinja_env.from_string("{{ server_functions_scripts() }}").render()
-        url = asset_url("server-functions.js")
+        url = asset_url("server-functions.min.js")
     assert url in page and "?v=" in url
-    digest = hashlib.sha256((ROOT / "static" / "server-functions.js").read_bytes()).hexdigest()
+    digest = hashlib.sha256((ROOT / "static" / "server-functions.min.js").read_bytes()).hexdigest()
     assert url.endswith("?v=" + digest[:12])
     with client.get(url, headers={"Accept-Encoding": "br"}) as r:
         assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -152,7 +154,7 @@ def test_versioned_urls_are_immutable_and_change_with_the_file(app: t.Any) -> No
     with client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": etag}) as r:
         assert r.status_code == 304
     # An unversioned or stale URL is revalidated, never cached for good.
-    for stale in ("/_sf/static/server-functions.js", "/_sf/static/server-functions.js?v=0"):
+    for stale in ("/_sf/static/server-functions.min.js", "/_sf/static/server-functions.min.js?v=0"):
         with client.get(stale) as r:
             assert r.status_code == 200
             assert r.headers["Cache-Control"] == "no-cache"
@@ -163,3 +165,21 @@ def test_versioned_urls_are_immutable_and_change_with_the_file(app: t.Any) -> No
 )
 def test_only_shipped_files_are_served(client: FlaskClient, path: str) -> None:
     assert client.get(f"/_sf/static/{path}").status_code == 404
+
+
+def test_minified_scripts_are_up_to_date() -> None:
+    """Pages load ``static/*.min.js``: each is its source, minified (``make assets``)."""
+    from tools.minify import SOURCES, STATIC, minified
+
+    for name in SOURCES:
+        source = (STATIC / name).read_text()
+        copy = (STATIC / name).with_suffix(".min.js").read_text()
+        assert copy == minified(source), f"static/{name} changed: run `make assets`"
+        assert len(copy) < len(source) * 0.85
+
+
+def test_debug_serves_the_readable_scripts(app: t.Any) -> None:
+    app.config["SERVER_FUNCTIONS_HTMX_DEBUG"] = True
+    with app.test_request_context("/"):
+        page = app.jinja_env.from_string("{{ server_functions_scripts() }}").render()
+    assert "/htmx.js?" in page and "/server-functions.js?" in page and ".min.js" not in page

@@ -272,10 +272,10 @@ def test_pages_mark_streaming_forms_and_name_the_scripts_to_load(
     html = client.get("/").get_data(as_text=True)
     forms = re.findall(r"<form[^>]*>", html)
     assert ["data-sf-stream" in f for f in forms] == [True, False]
-    script = re.search(r"<script [^>]*server-functions\.js[^>]*>", html)
+    script = re.search(r"<script [^>]*server-functions\.min\.js[^>]*>", html)
     assert script
     assert 'data-sse="/_sf/static/vendor/htmx/ext/hx-sse.min.js?' in script.group(0)
-    assert 'data-upload="/_sf/static/server-functions-upload.js?' in script.group(0)
+    assert 'data-upload="/_sf/static/server-functions-upload.min.js?' in script.group(0)
 
 
 def test_the_htmx_2_dialect_loads_neither(sf: ServerFunctions) -> None:
@@ -291,7 +291,7 @@ def test_the_htmx_2_dialect_loads_neither(sf: ServerFunctions) -> None:
     sf.init_app(app)
     app.add_url_rule("/", "page", lambda: render_template("page.html", refs=[]))
     html = app.test_client().get("/").get_data(as_text=True)
-    assert "server-functions.js" in html and "data-sse" not in html and "data-upload" not in html
+    assert "server-functions.min.js" in html and "data-sse" not in html and "data-upload" not in html
 
 
 def test_a_file_input_is_preserved_after_another_fields_error(

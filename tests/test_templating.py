@@ -31,8 +31,7 @@ def test_form_markup_is_the_contract(app: Flask, greet) -> None:  # type: ignore
     fid = greet.id
     assert html == (
         f'<form id="sf-{fid}" class="sf-form" method="post" action="/_sf/{token}" data-sf-form'
-        f' hx-post="/_sf/{token}" hx-target="this" hx-swap="innerHTML" hx-sync="this:drop"'
-        ' hx-disable="findAll :is(input, button, select, textarea):enabled">'
+        " hx-post>"
         '<input type="hidden" name="_sf_next" value="/here">\n'
         f'<input name="name" id="sf-{fid}-name" value=""><button>Save</button>\n'
         "</form>"
@@ -76,7 +75,7 @@ def test_scripts_bundled(app: Flask) -> None:
     version = _content_hash("vendor/htmx/htmx.min.js")
     assert f'<script src="/_sf/static/vendor/htmx/htmx.min.js?v={version}" defer></script>' in html
     assert 'data-event-before="htmx:before:request"' in html
-    assert "server-functions.js" in html
+    assert "server-functions.min.js" in html
     # No inline <style> (a strict CSP refuses it): the indicator rules are served.
     assert html.startswith('<link rel="stylesheet" href="/_sf/static/server-functions.css?v=')
     assert "<style" not in html
@@ -102,7 +101,7 @@ def _content_hash(name: str) -> str:
 
 def test_extension_scripts_method(app: Flask, sf: ServerFunctions) -> None:
     with app.test_request_context():
-        assert "server-functions.js" in sf.scripts()
+        assert "server-functions.min.js" in sf.scripts()
 
 
 def test_server_button(app: Flask, sf: ServerFunctions) -> None:

@@ -119,8 +119,8 @@ def test_extension_script_makes_no_html_from_strings() -> None:
 
     source = (Path(__file__).parents[2] / "static" / "server-functions.js").read_text()
     for sink in (
-        "innerHTML",
-        "outerHTML",
+        ".innerHTML",  # the swap style "innerHTML" is a word, not the sink
+        ".outerHTML",
         "insertAdjacentHTML",
         "document.write",
         "eval(",

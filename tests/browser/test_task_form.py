@@ -85,7 +85,7 @@ def test_data_hx_attributes_work_with_the_bundled_htmx(
 ) -> None:
     js_page.goto(data_hx_server.url + "/")
     form = js_page.locator("form.task-form")
-    assert form.get_attribute("data-hx-post") and form.get_attribute("hx-post") is None
+    assert form.get_attribute("data-hx-post") == "" and form.get_attribute("hx-post") is None
     js_page.evaluate("window.sameDocument = true")
     form.get_by_label("Title").fill("Shopping")
     form.get_by_role("button", name="Plan task").click()
