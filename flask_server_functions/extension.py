@@ -37,14 +37,10 @@ from .templating import (
 )
 
 
-#: ``page`` in every template: the page a form is on (:func:`.page.current_page`),
-#: looked up when a template uses it; a value passed to ``render_template`` by the
-#: same name wins.
-_PAGE_CONTEXT = {"page": LocalProxy(current_page)}
-
-
-def _page_context() -> dict[str, t.Any]:
-    return _PAGE_CONTEXT
+#: ``page`` in every template (a Jinja global): the page a form is on
+#: (:func:`.page.current_page`), looked up when a template uses it; a value passed to
+#: ``render_template`` by the same name wins.
+_PAGE = LocalProxy(current_page)
 
 
 def _before_request() -> None:
@@ -113,13 +109,13 @@ class ServerFunctions:
         blueprint.add_url_rule("/static/<path:filename>", "static", static_file)
         app.register_blueprint(blueprint)
         app.before_request(_before_request)
-        app.context_processor(_page_context)
         app.after_request(_after_request)
         app.add_template_global(server_form, "server_form")
         app.add_template_global(server_button, "server_button")
         app.add_template_global(server_function_url, "server_function_url")
         app.add_template_global(server_functions_scripts, "server_functions_scripts")
         app.jinja_env.globals["server_functions"] = self.registry.names
+        app.jinja_env.globals["page"] = _PAGE
         app.cli.add_command(cli)
 
     @t.overload

@@ -44,11 +44,8 @@ def read_input(
     """
     limit = max_body or config["SERVER_FUNCTIONS_MAX_BODY"]
     max_fields = config["SERVER_FUNCTIONS_MAX_FIELDS"]
-    too_large = RequestEntityTooLarge(
-        lazy("The submitted form is too large (limit: %(limit)s bytes).", limit=limit)
-    )
     if request.content_length is not None and request.content_length > limit:
-        raise too_large
+        raise _too_large(limit)
     request.max_content_length = limit
     request.max_form_parts = max_fields + 10
 
@@ -58,7 +55,7 @@ def read_input(
         # Werkzeug's get_data(), not refused: refuse it here rather than run the
         # function with the input truncated.
         if len(request.get_data(cache=True)) >= limit:
-            raise too_large
+            raise _too_large(limit)
     if mimetype == "application/json":
         data = _read_json()
     elif mimetype == "multipart/form-data":
@@ -71,6 +68,12 @@ def read_input(
         )
     _check(data, max_fields, config["SERVER_FUNCTIONS_MAX_FIELD_NAME"])
     return data
+
+
+def _too_large(limit: int) -> RequestEntityTooLarge:
+    return RequestEntityTooLarge(
+        lazy("The submitted form is too large (limit: %(limit)s bytes).", limit=limit)
+    )
 
 
 def _read_urlencoded(max_fields: int) -> MultiDict[str, t.Any]:

@@ -61,7 +61,7 @@ def render(template_name: str, **context: t.Any) -> str:
     base: dict[str, t.Any] | None = g.get("_server_functions_context")
     if base is None:
         base = {}
-        app.update_template_context(base)  # ``page`` too (extension._page_context)
+        app.update_template_context(base)
         g._server_functions_context = base
     template = app.jinja_env.get_template(template_name)
     return t.cast(str, template.render({**base, **context}))

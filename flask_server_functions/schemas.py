@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import inspect
+import functools
 import re
 import types
 import typing as t
@@ -245,6 +246,7 @@ SENSITIVE_PARTS = ("password", "passwd", "passphrase", "passcode", "secret", "to
 SENSITIVE_WORDS = frozenset({"pwd", "pass", "pin", "otp", "totp", "cvv", "cvc", "csc", "ssn"})
 
 
+@functools.lru_cache(maxsize=4096)  # asked for each field of each form: a bounded cache
 def sensitive_name(name: str) -> bool:
     """Whether a field named ``name`` holds a secret, by its name alone: its value is
     never echoed into a form, kept in the session or stored."""

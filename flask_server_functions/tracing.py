@@ -118,11 +118,22 @@ def _tracer() -> t.Any:
     return trace.get_tracer(TRACER_NAME, __version__)
 
 
+def _configured(tracer: t.Any) -> bool:
+    """Whether spans would record: the API's proxy tracer hands out spans that record
+    nothing until the app sets a tracer provider, so none is made (the check costs
+    less than one)."""
+    from opentelemetry import trace
+
+    if not isinstance(tracer, trace.ProxyTracer):
+        return True
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 @contextlib.contextmanager
 def call_span(facts: CallFacts) -> t.Iterator[None]:
     """A span around one call, named and described by ``facts`` when it ends."""
     tracer = _tracer()
-    if tracer is None:
+    if tracer is None or not _configured(tracer):
         yield
         return
     from opentelemetry.trace import StatusCode
