@@ -162,7 +162,7 @@ class AppState:
 
         ``url_for`` runs once per endpoint and request; each form only adds its token.
         """
-        token = self.codec.dumps(ref.function.id, ref.sealed())
+        token = self.codec.dumps_json(ref.function.id, ref.sealed_json)
         urls: dict[str, str] | None = g.get("_server_functions_urls")
         if urls is None:
             urls = g._server_functions_urls = {}

@@ -36,7 +36,6 @@ from .templating import (
     server_functions_scripts,
 )
 
-
 #: ``page`` in every template (a Jinja global): the page a form is on
 #: (:func:`.page.current_page`), looked up when a template uses it; a value passed to
 #: ``render_template`` by the same name wins.

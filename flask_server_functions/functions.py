@@ -16,6 +16,7 @@ import typing as t
 
 from marshmallow import Schema
 
+from .references import encode_sealed
 from .schemas import STATE_PARAMETERS, File, schema_from_signature, sensitive_name
 
 if t.TYPE_CHECKING:
@@ -202,7 +203,7 @@ class ServerFunction(t.Generic[F]):
 class Reference:
     """A server function plus values bound to it: what a form posts to."""
 
-    __slots__ = ("_key", "bound", "function", "options", "template")
+    __slots__ = ("_json", "_key", "bound", "function", "options", "template")
 
     def __init__(
         self,
@@ -218,6 +219,7 @@ class Reference:
         #: Values for that template, e.g. a button's label (sealed in the token).
         self.options: dict[str, t.Any] = options or {}
         self._key: str | None = None
+        self._json: bytes | None = None
 
     def bind(self, **values: t.Any) -> Reference:
         """A new reference with more values bound (like ``functools.partial``)."""
@@ -265,14 +267,21 @@ class Reference:
         return template
 
     @property
+    def sealed_json(self) -> bytes:
+        """:meth:`sealed` as its token carries it (canonical JSON; empty: nothing)."""
+        if self._json is None:
+            sealed = self.sealed()
+            self._json = encode_sealed(sealed) if sealed else b""
+        return self._json
+
+    @property
     def key(self) -> str:
         """Identifies one form on a page: the function, its bound values and template."""
         if self._key is None:
-            if not self.bound and self.template is None and not self.options:
-                self._key = self.function.id
-            else:
-                sealed = json.dumps([self.bound, self.template, self.options], sort_keys=True)
-                self._key = f"{self.function.id}-{_short_hash(sealed.encode(), 6)}"
+            sealed = self.sealed_json
+            self._key = (
+                f"{self.function.id}-{_short_hash(sealed, 6)}" if sealed else self.function.id
+            )
         return self._key
 
     def __repr__(self) -> str:

@@ -65,8 +65,9 @@ def _to_bytes(key: str | bytes) -> bytes:
     return key.encode() if isinstance(key, str) else key
 
 
-def _dumps(value: t.Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+def encode_sealed(sealed: t.Mapping[str, t.Any]) -> bytes:
+    """What a token seals, as canonical JSON: the same values, the same bytes."""
+    return json.dumps(sealed, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
 
 def secret_keys(config: t.Mapping[str, t.Any]) -> list[str | bytes]:
@@ -143,7 +144,10 @@ class ReferenceCodec:
     def dumps(self, function_id: str, sealed: t.Mapping[str, t.Any] | None = None) -> str:
         """The token for ``function_id`` with ``sealed`` (bound values and render
         options, see :meth:`Reference.sealed`) encrypted into it."""
-        plaintext = _dumps(sealed) if sealed else b""
+        return self.dumps_json(function_id, encode_sealed(sealed) if sealed else b"")
+
+    def dumps_json(self, function_id: str, plaintext: bytes) -> str:
+        """:meth:`dumps`, for values already encoded by :func:`encode_sealed`."""
         key = f"{function_id}~{plaintext.decode()}" if plaintext else function_id
         now = time.time()
         cached = self._signed.get(key)

@@ -54,17 +54,32 @@ def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
 def render(template_name: str, **context: t.Any) -> str:
     """``render_template`` for the many small renders of one request.
 
-    The template context (Flask's ``request``, ``session``, ``g``, ``config`` and
-    the app's context processors) is built once per request rather than per form.
+    The template context (the Jinja globals, Flask's ``request``, ``session``, ``g``,
+    ``config`` and the app's context processors) is built once per request rather
+    than per form, and each render shares it (Jinja's ``new_context(shared=True)``,
+    what ``{% include %}`` does) instead of copying the globals again.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    base = request_context()
+    env = current_app.jinja_env
+    template = env.get_template(template_name)
+    if env.is_async:  # pragma: no cover - Flask's environment is not async
+        return template.render({**base, **context})
+    jinja_context = template.new_context({**base, **context}, shared=True)
+    try:
+        return env.concat(template.root_render_func(jinja_context))
+    except Exception:
+        env.handle_exception()  # a template's traceback, as render() gives it
+
+
+def request_context() -> dict[str, t.Any]:
+    """What every template the extension renders in this request sees (built once)."""
     base: dict[str, t.Any] | None = g.get("_server_functions_context")
     if base is None:
-        base = {}
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        base = dict(app.jinja_env.globals)
         app.update_template_context(base)
         g._server_functions_context = base
-    template = app.jinja_env.get_template(template_name)
-    return t.cast(str, template.render({**base, **context}))
+    return base
 
 
 def render_form_body(form: FormState, next_url: str) -> str:
@@ -75,7 +90,7 @@ def render_form_body(form: FormState, next_url: str) -> str:
     """
     function = form.ref.function
     parts = [f'<input type="hidden" name="{NEXT_FIELD}" value="{escape(next_url)}">']
-    csrf_token = current_app.jinja_env.globals.get("csrf_token")  # Flask-WTF's CSRFProtect
+    csrf_token = request_context().get("csrf_token")  # Flask-WTF's CSRFProtect
     if callable(csrf_token):
         parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
     # The state travels with the form when the function takes it, or when this form

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import inspect
 import functools
+import inspect
 import re
 import types
 import typing as t

@@ -86,7 +86,7 @@ class Signer(TimestampSigner):
 
     def __init__(self, keys: list[str | bytes], salt: str) -> None:
         super().__init__(
-            keys,
+            keys,  # type: ignore[arg-type]  # a list of both kinds, as Flask's own
             salt=salt,
             key_derivation="hmac",
             digest_method=hashlib.sha256,

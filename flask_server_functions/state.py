@@ -257,6 +257,8 @@ class FormState:
 
 def _html_value(value: t.Any) -> str:
     """A value as a form sends it: dates as ``<input type="date">`` writes them."""
+    if value.__class__ is str:  # most values, cheaply
+        return value
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):

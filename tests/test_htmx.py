@@ -63,7 +63,11 @@ def test_form_attributes_htmx2_never_write_hx_disable() -> None:
     quoted = htmx.HTMX2.disabled_controls('a"b\\c')
     assert quoted.startswith('form[id="a\\"b\\\\c"] input')
     assert attrs["hx-sync"] == "this:drop"
-    assert (attrs["hx-post"], attrs["hx-target"], attrs["hx-swap"]) == ("/_sf/tok", "this", "innerHTML")
+    assert (attrs["hx-post"], attrs["hx-target"], attrs["hx-swap"]) == (
+        "/_sf/tok",
+        "this",
+        "innerHTML",
+    )
 
 
 def test_script_events_per_dialect() -> None:

@@ -291,7 +291,9 @@ def test_the_htmx_2_dialect_loads_neither(sf: ServerFunctions) -> None:
     sf.init_app(app)
     app.add_url_rule("/", "page", lambda: render_template("page.html", refs=[]))
     html = app.test_client().get("/").get_data(as_text=True)
-    assert "server-functions.min.js" in html and "data-sse" not in html and "data-upload" not in html
+    assert (
+        "server-functions.min.js" in html and "data-sse" not in html and "data-upload" not in html
+    )
 
 
 def test_a_file_input_is_preserved_after_another_fields_error(
