@@ -15,6 +15,7 @@ import typing as t
 
 from marshmallow import Schema
 
+from .messages import FieldMessages
 from .schemas import STATE_PARAMETERS, File, schema_from_signature, sensitive_name
 
 if t.TYPE_CHECKING:
@@ -68,6 +69,7 @@ class ServerFunction(t.Generic[F]):
         *,
         name: str | None = None,
         schema: type[Schema] | Schema | None = None,
+        messages: FieldMessages | None = None,
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
@@ -117,7 +119,12 @@ class ServerFunction(t.Generic[F]):
         #: Whether the function takes the whole validated input as ``data``.
         self.takes_data = schema is not None and "data" in parameters
         if schema is None:
-            schema = schema_from_signature(func)
+            schema = schema_from_signature(func, messages)
+        elif messages is not None:
+            raise TypeError(
+                f"{self.name}(): messages= is for input read from type hints; with"
+                " schema=, give the schema's fields error_messages= instead."
+            )
         self.schema: Schema = schema() if isinstance(schema, type) else schema
         self._bindable |= frozenset(self.schema.fields)
         #: Fields whose values are never echoed back into a form, the session or logs:
@@ -130,9 +137,10 @@ class ServerFunction(t.Generic[F]):
             for key in {name, field.data_key or name}
         )
         #: Fields the call cannot do without (their parameter has no default) although
-        #: the schema may not require them: loaded name -> (input name, message).
-        self.needed_fields: dict[str, tuple[str, str]] = {
-            field.attribute or name: (field.data_key or name, str(field.error_messages["required"]))
+        #: the schema may not require them: loaded name -> (input name, message; a
+        #: lazy one stays lazy).
+        self.needed_fields: dict[str, tuple[str, t.Any]] = {
+            field.attribute or name: (field.data_key or name, field.error_messages["required"])
             for name, field in self.schema.load_fields.items()
             if not self.takes_data
             and (field.attribute or name) in parameters

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "sqlite_store",
             "state",
             "validation",
+            "messages",
             "i18n",
         },
     ),
