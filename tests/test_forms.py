@@ -202,17 +202,28 @@ def test_lazy_messages_are_in_the_requests_locale(sf: ServerFunctions) -> None:
     sf.init_app(app)
     words = {"en": "Name it, please.", "de": "Bitte benennen."}
 
+    def locale() -> str:
+        return str(get_locale())
+
     @sf.function(
         template="name_form.html",
-        messages={"name": t.cast(str, LazyString(lambda: words[str(get_locale())]))},
+        messages={"name": t.cast(str, LazyString(lambda: words[locale()]))},
     )
     def named(name: str):  # type: ignore[no-untyped-def]
         return name
 
+    class Optional(Schema):  # the schema lets it out, the function needs it
+        name = fields.String(error_messages={"required": LazyString(lambda: words[locale()])})
+
+    @sf.function(template="name_form.html", schema=Optional)
+    def needed(name):  # type: ignore[no-untyped-def]
+        return name
+
     client = app.test_client()
     for lang, text in words.items():
-        result = call_function(client, named, {"name": ""}, headers={"Accept-Language": lang})
-        assert result.errors == {"name": [text]} and text in result.html
+        for fn in (named, needed):
+            result = call_function(client, fn, {}, headers={"Accept-Language": lang})
+            assert result.errors == {"name": [text]} and text in result.html, fn
 
 
 def test_messages_naming_no_field_or_a_key_it_never_shows_fail_at_once(
