@@ -41,8 +41,8 @@ DEFAULTS: dict[str, t.Any] = {
     # How htmx attribute names are written: "hx-" or "data-hx-" (valid HTML5; htmx
     # reads both).
     "SERVER_FUNCTIONS_ATTRIBUTE_PREFIX": "hx-",
-    # Your own default error messages, by marshmallow's error key ("required",
-    # "invalid", "null", ...) over the extension's (validation.DEFAULT_MESSAGES).
+    # Your own default error messages over the extension's, by the keys of
+    # messages.DEFAULT_MESSAGES ("required", "integer", "date", ...).
     "SERVER_FUNCTIONS_MESSAGES": {},
     # Other origins ("https://example.com") allowed to post to server functions.
     "SERVER_FUNCTIONS_ALLOWED_ORIGINS": [],

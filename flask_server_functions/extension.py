@@ -26,6 +26,7 @@ from .functions import F, Guard, ServerFunction
 from .groups import Group, check_unclaimed
 from .kept import private_cache, take_kept
 from .landing import flash_unshown, take_from_url
+from .messages import FieldMessages
 from .page import current_page
 from .ratelimit import parse_limit
 from .registry import Registry
@@ -126,6 +127,7 @@ class ServerFunctions:
         *,
         name: str | None = None,
         schema: type[Schema] | Schema | None = None,
+        messages: FieldMessages | None = None,
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
@@ -149,6 +151,16 @@ class ServerFunctions:
             the function's ``__name__``. It never appears in a URL.
         :param schema: a marshmallow schema for the input. Default: derived from the
             function's type hints (see :mod:`flask_server_functions.schemas`).
+        :param messages: the fields' own error messages, for input derived from type
+            hints (with ``schema=``, use the fields' ``error_messages=``): field name
+            -> one message for anything wrong with it, or ``{key: message}`` with the
+            keys of ``SERVER_FUNCTIONS_MESSAGES`` (``"required"``, ``"integer"``,
+            ``"date"``...), e.g. ``messages={"title": "Give the task a title.",
+            "count": {"integer": "Digits only."}}``. Shown as written; lazy strings
+            (Flask-Babel's ``lazy_gettext``) in the request's locale. A ``required``
+            message on a ``str`` without a default also makes its blank value missing,
+            so an empty input shows it. A name that is not a field, or a key the field
+            cannot show, is a ``TypeError`` here (see :mod:`.messages`).
         :param template: the partial the form renders (its inputs, errors, result);
             a form may name another with ``server_form(fn, template=...)``.
         :param initial_state: the state before the first call (``useActionState``'s

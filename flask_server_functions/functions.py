@@ -1,22 +1,22 @@
-"""Registered server functions and references to them (with bound values).
+"""Registered server functions.
 
 A :class:`ServerFunction` wraps the developer's function: calling it calls the
 function, and it knows its stable id, its schema and its partial template.
-``fn.bind(note_id=7)`` returns a :class:`Reference` whose values travel sealed in
-the token. Nothing here touches a request.
+``fn.bind(note_id=7)`` returns a :class:`~.binding.Reference` (also importable from
+here) whose values travel sealed in the token. Nothing here touches a request.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import inspect
 import json
 import typing as t
 
 from marshmallow import Schema
 
-from .references import encode_sealed
+from .binding import Reference as Reference
+from .binding import short_hash
+from .messages import FieldMessages
 from .schemas import STATE_PARAMETERS, File, schema_from_signature, sensitive_name
 
 if t.TYPE_CHECKING:
@@ -44,12 +44,7 @@ def function_id(func: t.Callable[..., t.Any]) -> str:
     base64 characters (each form's ids repeat it).
     """
     name = f"{func.__module__}:{func.__qualname__}"
-    return _short_hash(name.encode(), 8)
-
-
-def _short_hash(data: bytes, size: int) -> str:
-    """The first ``size`` bytes of SHA-256 of ``data``, URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()[:size]).rstrip(b"=").decode()
+    return short_hash(name.encode(), 8)
 
 
 def _check_async_support(func: t.Callable[..., t.Any]) -> None:
@@ -76,6 +71,7 @@ class ServerFunction(t.Generic[F]):
         *,
         name: str | None = None,
         schema: type[Schema] | Schema | None = None,
+        messages: FieldMessages | None = None,
         template: str | None = None,
         initial_state: t.Any = None,
         refresh: t.Mapping[str, str] | None = None,
@@ -125,7 +121,12 @@ class ServerFunction(t.Generic[F]):
         #: Whether the function takes the whole validated input as ``data``.
         self.takes_data = schema is not None and "data" in parameters
         if schema is None:
-            schema = schema_from_signature(func)
+            schema = schema_from_signature(func, messages)
+        elif messages is not None:
+            raise TypeError(
+                f"{self.name}(): messages= is for input read from type hints; with"
+                " schema=, give the schema's fields error_messages= instead."
+            )
         self.schema: Schema = schema() if isinstance(schema, type) else schema
         self._bindable |= frozenset(self.schema.fields)
         #: Fields whose values are never echoed back into a form, the session or logs:
@@ -138,9 +139,10 @@ class ServerFunction(t.Generic[F]):
             for key in {name, field.data_key or name}
         )
         #: Fields the call cannot do without (their parameter has no default) although
-        #: the schema may not require them: loaded name -> (input name, message).
-        self.needed_fields: dict[str, tuple[str, str]] = {
-            field.attribute or name: (field.data_key or name, str(field.error_messages["required"]))
+        #: the schema may not require them: loaded name -> (input name, message; a
+        #: lazy one stays lazy).
+        self.needed_fields: dict[str, tuple[str, t.Any]] = {
+            field.attribute or name: (field.data_key or name, field.error_messages["required"])
             for name, field in self.schema.load_fields.items()
             if not self.takes_data
             and (field.attribute or name) in parameters
@@ -198,102 +200,3 @@ class ServerFunction(t.Generic[F]):
     def reference(self) -> Reference:
         """The reference with nothing bound."""
         return Reference(self, {})
-
-
-class Reference:
-    """A server function plus values bound to it: what a form posts to."""
-
-    __slots__ = ("_json", "_key", "bound", "function", "options", "template")
-
-    def __init__(
-        self,
-        function: ServerFunction[t.Any],
-        bound: dict[str, t.Any],
-        template: str | None = None,
-        options: dict[str, t.Any] | None = None,
-    ) -> None:
-        self.function = function
-        self.bound = bound
-        #: A partial template other than the function's own (sealed in the token).
-        self.template = template
-        #: Values for that template, e.g. a button's label (sealed in the token).
-        self.options: dict[str, t.Any] = options or {}
-        self._key: str | None = None
-        self._json: bytes | None = None
-
-    def bind(self, **values: t.Any) -> Reference:
-        """A new reference with more values bound (like ``functools.partial``)."""
-        return Reference(
-            self.function,
-            self.function.bind(**{**self.bound, **values}).bound,
-            self.template,
-            self.options,
-        )
-
-    def using(self, template: str | None = None, **options: t.Any) -> Reference:
-        """The same reference rendering ``template`` with ``options``."""
-        return Reference(
-            self.function, self.bound, template or self.template, {**self.options, **options}
-        )
-
-    def sealed(self) -> dict[str, t.Any]:
-        """What goes into the token besides the function id (empty: nothing)."""
-        sealed: dict[str, t.Any] = {}
-        if self.bound:
-            sealed["b"] = self.bound
-        if self.template is not None:
-            sealed["t"] = self.template
-        if self.options:
-            sealed["o"] = self.options
-        return sealed
-
-    @classmethod
-    def from_sealed(
-        cls, function: ServerFunction[t.Any], sealed: t.Mapping[str, t.Any]
-    ) -> Reference:
-        """The reference a verified token names."""
-        return cls(function, dict(sealed.get("b", {})), sealed.get("t"), dict(sealed.get("o", {})))
-
-    @property
-    def partial(self) -> str:
-        """The template the form renders inside its ``<form>``."""
-        template = self.template or self.function.template
-        if template is None:
-            raise RuntimeError(
-                f"server function {self.function.name!r} has no template for its form:"
-                f" register it with @sf.function(template='...html'), or pass"
-                f" template='...html' to server_form()."
-            )
-        return template
-
-    @property
-    def sealed_json(self) -> bytes:
-        """:meth:`sealed` as its token carries it (canonical JSON; empty: nothing)."""
-        if self._json is None:
-            sealed = self.sealed()
-            self._json = encode_sealed(sealed) if sealed else b""
-        return self._json
-
-    @property
-    def key(self) -> str:
-        """Identifies one form on a page: the function, its bound values and template."""
-        if self._key is None:
-            sealed = self.sealed_json
-            self._key = (
-                f"{self.function.id}-{_short_hash(sealed, 6)}" if sealed else self.function.id
-            )
-        return self._key
-
-    def __repr__(self) -> str:
-        return f"<Reference {self.function.name!r} bound={self.bound!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Reference)
-            and other.function is self.function
-            and other.bound == self.bound
-            and other.template == self.template
-            and other.options == self.options
-        )
-
-    __hash__ = None  # type: ignore[assignment]

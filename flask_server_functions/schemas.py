@@ -25,7 +25,9 @@ the field had not been sent. A field that is not required takes its default
 ``fields.Date(load_default=None, allow_none=True)``); a required one says "This
 field is required.". The one exception is a required string: a text input always
 sends its value, so ``name: str`` gets ``""`` (check it in the function, or use
-``validate.Length(min=1)`` in a schema).
+``validate.Length(min=1)`` in a schema), unless ``messages=`` gives it a
+``required`` message: then its blank value is missing too, and shows that message
+(:func:`.messages.set_field_messages`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from marshmallow import Schema, fields, pre_load
 from werkzeug.datastructures import FileStorage
 
 from .errors import size_text
+from .messages import FieldMessages, covers_required, set_field_messages
 
 #: Parameters that are never form input: the previous state.
 STATE_PARAMETERS = ("state", "prev_state", "previous_state")
@@ -152,10 +155,16 @@ _SIMPLE: dict[type, type[fields.Field[t.Any]]] = {
 }
 
 
+class FilledString(fields.String):
+    """A required ``str`` with a ``required`` message of its own (``messages=``): its
+    blank value is missing, so the message shows."""
+
+
 def is_blank(field: fields.Field[t.Any], value: t.Any) -> bool:
     """Whether ``value`` counts as not sent for ``field``: ``""``, unless the field is
-    a required string (whose empty value is ``""``)."""
-    return value == "" and not (field.required and isinstance(field, fields.String))
+    a required string (whose empty value is ``""``) other than a :class:`FilledString`."""
+    text = isinstance(field, fields.String) and not isinstance(field, FilledString)
+    return value == "" and not (field.required and text)
 
 
 class FormSchema(Schema):
@@ -181,8 +190,20 @@ def _unwrap_optional(hint: t.Any) -> tuple[t.Any, bool]:
     return hint, False
 
 
-def field_for(name: str, hint: t.Any, default: t.Any) -> fields.Field[t.Any]:
-    """The marshmallow field for one parameter; :class:`TypeError` if it is not simple."""
+def field_for(
+    name: str, hint: t.Any, default: t.Any, messages: str | t.Mapping[str, str] | None = None
+) -> fields.Field[t.Any]:
+    """The marshmallow field for one parameter; :class:`TypeError` if it is not simple.
+
+    :param messages: its own messages (one, or by key), see :mod:`.messages`.
+    """
+    field = _field_for(name, hint, default, messages is not None and covers_required(messages))
+    if messages is not None:
+        set_field_messages(field, messages, f"messages= for {name!r}")
+    return field
+
+
+def _field_for(name: str, hint: t.Any, default: t.Any, filled: bool) -> fields.Field[t.Any]:
     hint, optional = _unwrap_optional(hint)
     has_default = default is not inspect.Parameter.empty
     kwargs: dict[str, t.Any] = {}
@@ -212,20 +233,28 @@ def field_for(name: str, hint: t.Any, default: t.Any) -> fields.Field[t.Any]:
         kwargs.setdefault("load_default", False)
     if "load_default" not in kwargs:
         kwargs["required"] = True
+        if field_cls is fields.String and filled:
+            field_cls = FilledString
     return field_cls(**kwargs)
 
 
-def schema_from_signature(func: t.Callable[..., t.Any]) -> type[Schema]:
+def schema_from_signature(
+    func: t.Callable[..., t.Any], messages: FieldMessages | None = None
+) -> type[Schema]:
     """A schema class with one field per form parameter of ``func``.
 
-    Parameters without a type hint are read as strings.
+    Parameters without a type hint are read as strings. ``messages`` gives fields
+    their own messages (``messages=`` of ``@sf.function``); naming a parameter that
+    is not a field is a :class:`TypeError`.
     """
+    messages = messages or {}
+    qualname = getattr(func, "__qualname__", func)
     signature = inspect.signature(func)
     try:
         hints = t.get_type_hints(func)
     except NameError as e:
         raise TypeError(
-            f"the type hints of {getattr(func, '__qualname__', func)!r} cannot be resolved"
+            f"the type hints of {qualname!r} cannot be resolved"
             f" ({e}); import the types they name at module level."
         ) from e
     declared: dict[str, fields.Field[t.Any]] = {}
@@ -235,7 +264,18 @@ def schema_from_signature(func: t.Callable[..., t.Any]) -> type[Schema]:
             inspect.Parameter.VAR_KEYWORD,
         ):
             continue
-        declared[name] = field_for(name, hints.get(name, str), param.default)
+        try:
+            declared[name] = field_for(
+                name, hints.get(name, str), param.default, messages.get(name)
+            )
+        except TypeError as e:
+            raise TypeError(f"{qualname!r}: {e}") from None
+    unknown = sorted(set(messages) - set(declared))
+    if unknown:
+        raise TypeError(
+            f"messages= of {qualname!r} names {', '.join(unknown)}, which is not one of its"
+            f" fields ({', '.join(declared) or 'none'})."
+        )
     name = f"{getattr(func, '__name__', 'function')}Schema"
     return FormSchema.from_dict(declared, name=name)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime
 import re
+import typing as t
 
 import pytest
-from flask import Flask, render_template_string
+from flask import Flask, render_template_string, request
 from flask.testing import FlaskClient
 from marshmallow import Schema, fields
 
@@ -138,6 +139,136 @@ def test_plain_messages_per_app_and_per_field(
     assert call_function(client, own, {"n": "1", "m": "y"}).errors == {
         "m": ["Digits only, please."]
     }
+
+
+TASK_FORM = """<input {{ form.attrs('title') }}>{{ form.errors_for('title') }}
+<input {{ form.attrs('count') }}>{{ form.errors_for('count') }}"""
+
+
+@pytest.fixture
+def add_task(app: Flask, sf: ServerFunctions):  # type: ignore[no-untyped-def]
+    app.jinja_loader.mapping["task.html"] = TASK_FORM  # type: ignore[union-attr]
+    app.add_url_rule("/tasks", "tasks", lambda: render_template_string("{{ server_form(f) }}", f=f))
+
+    @sf.function(
+        template="task.html",
+        messages={
+            "title": "Please give the title a name",
+            "count": {"required": "How many?", "integer": "Digits only, like {3}."},
+        },
+    )
+    def f(title: str, count: int, note: str = ""):  # type: ignore[no-untyped-def]
+        return {"title": title, "count": count}
+
+    return f
+
+
+def test_messages_per_field_without_a_schema_on_every_path(
+    app: Flask, client: FlaskClient, add_task
+) -> None:  # type: ignore[no-untyped-def]
+    # a function's own message wins over the app's for the same key
+    app.config["SERVER_FUNCTIONS_MESSAGES"] = {"integer": "The app's digits."}
+    for js in (True, False):
+        blank = call_function(client, add_task, {"title": "", "count": ""}, js=js, page="/tasks")
+        assert blank.errors == {"title": ["Please give the title a name"], "count": ["How many?"]}
+        assert not blank.called and blank.status == (422 if js else 303)
+        assert "Please give the title a name" in blank.html and "How many?" in blank.html
+        wrong = call_function(client, add_task, {"title": "A", "count": "x"}, js=js, page="/tasks")
+        assert wrong.errors == {"count": ["Digits only, like {3}."]}  # as written, no format
+        assert "Digits only, like {3}." in wrong.html and "The app" not in wrong.html
+    valid = call_function(client, add_task, {"title": "Ada", "count": "2"})
+    assert valid.state == {"title": "Ada", "count": 2}
+    # JSON and validate-only calls (live validation) say the same
+    with app.test_request_context("/tasks"):
+        url = app.extensions["server_functions"].url_for(add_task.reference)
+    origin = {"Origin": "http://localhost"}
+    answer = client.post(url, data={"count": "x"}, headers={**origin, "Accept": "application/json"})
+    assert answer.status_code == 422
+    assert answer.json["errors"]["count"] == ["Digits only, like {3}."]  # type: ignore[index]
+    live = client.post(url, data={"title": ""}, headers={**origin, "Precognition": "true"})
+    assert live.json["errors"]["title"] == ["Please give the title a name"]  # type: ignore[index]
+
+
+def test_lazy_messages_are_in_the_requests_locale(sf: ServerFunctions) -> None:
+    from flask_babel import Babel, LazyString, get_locale
+    from jinja2 import DictLoader
+
+    from .conftest import TEMPLATES
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="s", TESTING=True)
+    app.jinja_loader = DictLoader(TEMPLATES)  # type: ignore[assignment]
+    Babel(app, locale_selector=lambda: request.accept_languages.best_match(["en", "de"]))
+    sf.init_app(app)
+    words = {"en": "Name it, please.", "de": "Bitte benennen."}
+
+    def locale() -> str:
+        return str(get_locale())
+
+    @sf.function(
+        template="name_form.html",
+        messages={"name": t.cast(str, LazyString(lambda: words[locale()]))},
+    )
+    def named(name: str):  # type: ignore[no-untyped-def]
+        return name
+
+    class Optional(Schema):  # the schema lets it out, the function needs it
+        name = fields.String(error_messages={"required": LazyString(lambda: words[locale()])})
+
+    @sf.function(template="name_form.html", schema=Optional)
+    def needed(name):  # type: ignore[no-untyped-def]
+        return name
+
+    client = app.test_client()
+    for lang, text in words.items():
+        for fn in (named, needed):
+            result = call_function(client, fn, {}, headers={"Accept-Language": lang})
+            assert result.errors == {"name": [text]} and text in result.html, fn
+
+
+def test_messages_naming_no_field_or_a_key_it_never_shows_fail_at_once(
+    sf: ServerFunctions,
+) -> None:
+    def add(title: str, count: int = 1, state=None):  # type: ignore[no-untyped-def]
+        return title
+
+    with pytest.raises(TypeError, match=r"names state, titel, which is not one of its fields"):
+        sf.function(messages={"titel": "x", "state": "y"})(add)
+    with pytest.raises(
+        TypeError,
+        match=r"'date' is not a message this field can show; its"
+        r" keys: integer, null, required, too_large",
+    ):
+        sf.function(messages={"count": {"date": "x"}})(add)
+    with pytest.raises(TypeError, match="with schema=, give the schema's fields error_messages="):
+
+        class Own(Schema):
+            title = fields.String()
+
+        sf.function(schema=Own, messages={"title": "x"})(add)
+    assert len(sf.registry) == 0
+
+
+def test_a_required_str_with_no_message_of_its_own_still_takes_blank(
+    client: FlaskClient, sf: ServerFunctions
+) -> None:
+    @sf.function(messages={"nickname": "Too odd."})
+    def named(name: str, nickname: str = ""):  # type: ignore[no-untyped-def]
+        return [name, nickname]
+
+    assert call_function(client, named, {"name": "", "nickname": ""}).state == ["", ""]
+    assert call_function(client, named, {}).errors == {"name": ["This field is required."]}
+
+
+def test_one_message_covers_a_list_and_its_items(client: FlaskClient, sf: ServerFunctions) -> None:
+    @sf.function(messages={"ids": "Choose notes by number."})
+    def pick(ids: list[int]):  # type: ignore[no-untyped-def]
+        return ids
+
+    assert call_function(client, pick, {"ids": ["1", "x"]}).errors == {
+        "ids": ["Choose notes by number."]
+    }
+    assert call_function(client, pick, {"ids": ["1", "2"]}).state == [1, 2]
 
 
 FIELDS = """

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ..test_docs import ROOT, apps
+from ..test_docs import apps
 from .conftest import LiveServer
 
 try:
@@ -24,13 +24,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def search_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[LiveServer]:
-    source, templates, _ = next(
-        found for found in apps(ROOT / "docs/guide.md") if "def search" in found[0]
-    )
+    app = next(found for found in apps("docs/guide.md") if "def search" in found.source)
     (tmp_path / "templates").mkdir()
-    for name, code in templates.items():
+    for name, code in app.templates.items():
         (tmp_path / "templates" / name).write_text(code)
-    (tmp_path / "app.py").write_text(source)
+    (tmp_path / "app.py").write_text(app.source)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "app", raising=False)
     server = LiveServer(importlib.import_module("app").create_app())

@@ -1,0 +1,123 @@
+"""A server function plus the values bound to it: what one form posts to.
+
+A :class:`Reference` is made by ``fn.bind(...)``, ``fn.using(...)`` or
+``fn.reference``, and from a verified token at call time. What it seals into its
+token (bound values, a template, render options) has one canonical JSON form
+(:attr:`Reference.sealed_json`): the token carries it, and the form's
+:attr:`Reference.key` is derived from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import typing as t
+
+from .references import encode_sealed
+
+if t.TYPE_CHECKING:
+    from .functions import ServerFunction
+
+
+def short_hash(data: bytes, size: int) -> str:
+    """The first ``size`` bytes of SHA-256 of ``data``, URL-safe base64 without padding."""
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()[:size]).rstrip(b"=").decode()
+
+
+class Reference:
+    """A server function plus values bound to it: what a form posts to."""
+
+    __slots__ = ("_json", "_key", "bound", "function", "options", "template")
+
+    def __init__(
+        self,
+        function: ServerFunction[t.Any],
+        bound: dict[str, t.Any],
+        template: str | None = None,
+        options: dict[str, t.Any] | None = None,
+    ) -> None:
+        self.function = function
+        self.bound = bound
+        #: A partial template other than the function's own (sealed in the token).
+        self.template = template
+        #: Values for that template, e.g. a button's label (sealed in the token).
+        self.options: dict[str, t.Any] = options or {}
+        self._key: str | None = None
+        self._json: bytes | None = None
+
+    def bind(self, **values: t.Any) -> Reference:
+        """A new reference with more values bound (like ``functools.partial``)."""
+        return Reference(
+            self.function,
+            self.function.bind(**{**self.bound, **values}).bound,
+            self.template,
+            self.options,
+        )
+
+    def using(self, template: str | None = None, **options: t.Any) -> Reference:
+        """The same reference rendering ``template`` with ``options``."""
+        return Reference(
+            self.function, self.bound, template or self.template, {**self.options, **options}
+        )
+
+    def sealed(self) -> dict[str, t.Any]:
+        """What goes into the token besides the function id (empty: nothing)."""
+        sealed: dict[str, t.Any] = {}
+        if self.bound:
+            sealed["b"] = self.bound
+        if self.template is not None:
+            sealed["t"] = self.template
+        if self.options:
+            sealed["o"] = self.options
+        return sealed
+
+    @classmethod
+    def from_sealed(
+        cls, function: ServerFunction[t.Any], sealed: t.Mapping[str, t.Any]
+    ) -> Reference:
+        """The reference a verified token names."""
+        return cls(function, dict(sealed.get("b", {})), sealed.get("t"), dict(sealed.get("o", {})))
+
+    @property
+    def partial(self) -> str:
+        """The template the form renders inside its ``<form>``."""
+        template = self.template or self.function.template
+        if template is None:
+            raise RuntimeError(
+                f"server function {self.function.name!r} has no template for its form:"
+                f" register it with @sf.function(template='...html'), or pass"
+                f" template='...html' to server_form()."
+            )
+        return template
+
+    @property
+    def sealed_json(self) -> bytes:
+        """:meth:`sealed` as its token carries it (canonical JSON; empty: nothing)."""
+        if self._json is None:
+            sealed = self.sealed()
+            self._json = encode_sealed(sealed) if sealed else b""
+        return self._json
+
+    @property
+    def key(self) -> str:
+        """Identifies one form on a page: the function, its bound values and template."""
+        if self._key is None:
+            sealed = self.sealed_json
+            self._key = (
+                f"{self.function.id}-{short_hash(sealed, 6)}" if sealed else self.function.id
+            )
+        return self._key
+
+    def __repr__(self) -> str:
+        return f"<Reference {self.function.name!r} bound={self.bound!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Reference)
+            and other.function is self.function
+            and other.bound == self.bound
+            and other.template == self.template
+            and other.options == self.options
+        )
+
+    __hash__ = None  # type: ignore[assignment]
