@@ -27,11 +27,12 @@ from . import precognition
 from .answers import answer, confirmation, refusal
 from .config import AppState, app_state
 from .errors import WRONG_ADDRESS, ExpiredReference, UnknownFunction
+from .fingerprint import input_fingerprints
 from .functions import Reference
 from .guards import check_guards
 from .htmx import HX_CURRENT_URL
 from .i18n import gettext
-from .idempotency import input_fingerprint, once_key, run_once
+from .idempotency import once_key, run_once
 from .inputs import previous_state, read_input
 from .invoke import run
 from .negotiation import Path, request_path
@@ -185,7 +186,7 @@ def execute(
         key,
         ref,
         lambda: _append(ran, run(ref, form_data, previous)),
-        fingerprint=input_fingerprint(form_data),
+        fingerprints=input_fingerprints(state.config, form_data),
     )
     if outcome is None:
         raise Conflict(

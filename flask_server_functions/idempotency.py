@@ -9,8 +9,8 @@ browser's "resend form") waits for that outcome and answers with it, without run
 the function again.
 
 As with Stripe's idempotency keys, a key answers only the input it was first sent
-with: the claim keeps a fingerprint of that input (:func:`input_fingerprint`, a
-SHA-256 of the fields, JSON values and uploaded files, less the key itself and other
+with: the claim keeps a fingerprint of that input (:mod:`.fingerprint`: a keyed
+digest of the fields, JSON values and uploaded files, less the key itself and other
 bookkeeping fields), and a request with the same key and other input is refused with
 a ``409`` (:class:`~.errors.MismatchedReplay`) while the first call runs and after it.
 
@@ -25,15 +25,15 @@ and a replay answers :data:`ALREADY_DONE`.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import typing as t
 
 from flask import current_app, redirect, request, session
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import MultiDict
 
 from .config import AppState
 from .errors import MismatchedReplay, StoreUnavailable
+from .fingerprint import differs
 from .functions import Reference, ServerFunction
 from .i18n import gettext
 from .inputs import MalformedInput
@@ -44,8 +44,8 @@ from .stores import MemoryStore as MemoryStore
 from .stores import RedisStore as RedisStore
 from .stores import Store as Store
 from .stores import encode, wait_for
-from .wire import HIDDEN_FIELDS, MAX_ONCE_KEY, STATE_FIELD
 from .wire import IDEMPOTENCY_HEADER as IDEMPOTENCY_HEADER
+from .wire import MAX_ONCE_KEY
 from .wire import ONCE_FIELD as ONCE_FIELD
 
 #: The largest stored outcome (encoded, in bytes); past it the state and the typed
@@ -125,59 +125,6 @@ def once_key(
     return f"{ref.key}:{scope}{digest}"
 
 
-#: The extension's fields an input's fingerprint leaves out: the one-time key itself
-#: and bookkeeping (the landing page, the CSRF token, the no-JS confirmation). The
-#: signed previous state is the function's input: it counts.
-NOT_INPUT = HIDDEN_FIELDS - {STATE_FIELD}
-
-
-def input_fingerprint(form_data: MultiDict[str, t.Any]) -> str:
-    """A fixed-size digest (SHA-256, 64 hex digits) of a call's input, kept with its
-    one-time key: each field's name and values (in their order; the fields' own order
-    does not count), a JSON value as canonical JSON, an uploaded file as its name,
-    type, size and the SHA-256 of its bytes; not the fields in :data:`NOT_INPUT`."""
-    digest = hashlib.sha256()
-
-    def part(kind: str, text: str) -> None:
-        data = text.encode("utf-8", "surrogatepass")
-        digest.update(f"{kind}{len(data)}:".encode() + data)
-
-    for name in sorted(set(form_data) - NOT_INPUT):
-        part("n", name)
-        for value in form_data.getlist(name):
-            if isinstance(value, FileStorage):
-                part("f", json.dumps([value.filename, value.content_type, *_file_digest(value)]))
-            elif isinstance(value, str):
-                part("s", value)
-            else:  # a JSON body's number, boolean, null, list or object
-                part("j", json.dumps(value, sort_keys=True, separators=(",", ":")))
-    return digest.hexdigest()
-
-
-def _file_digest(file: FileStorage) -> tuple[int, str]:
-    """The size and SHA-256 of an uploaded file's bytes; the stream is rewound to where
-    it was, for the function (unseekable: ``(-1, "")``, its name and type count)."""
-    stream = file.stream
-    try:
-        start = stream.tell()
-        stream.seek(0)
-    except (AttributeError, OSError, ValueError):
-        return -1, ""
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(64 * 1024):
-        data = chunk.encode() if isinstance(chunk, str) else chunk
-        digest.update(data)
-        size += len(data)
-    stream.seek(start)
-    return size, digest.hexdigest()
-
-
-def _differs(stored: str | None, fingerprint: str) -> bool:
-    """Whether a key's stored fingerprint is of other input (a claim or outcome stored
-    without one, or a call without one, is not compared)."""
-    return bool(stored) and bool(fingerprint) and stored != fingerprint
-
-
 def stored_outcome(done: Outcome, fingerprint: str = "") -> dict[str, t.Any]:
     """What the store keeps of ``done``, within :data:`OUTCOME_MAX`: a replay shows
     the errors; the typed values only if small (anyone can post a large body, and
@@ -206,19 +153,21 @@ def run_once(
     ref: Reference,
     run: t.Callable[[], Outcome],
     *,
-    fingerprint: str = "",
+    fingerprints: t.Sequence[str] = (),
 ) -> Outcome | None:
     """Run an idempotent call once per key; a replay of the same input gets the first
     outcome (or None if it is still running after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``).
 
-    :param fingerprint: the call's :func:`input_fingerprint`, claimed with the key.
+    :param fingerprints: the input's :func:`.fingerprint.input_fingerprints`; the
+        first is claimed with the key.
     :raises StoreUnavailable: the store is down or full (503): nothing ran.
     :raises MismatchedReplay: the key was claimed for other input (409): nothing ran.
     """
     store = state.idempotency_store
     ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
+    fingerprint = fingerprints[0] if fingerprints else ""
     if not store.claim(key, ttl, fingerprint):
-        return replay(state, key, ref, fingerprint)
+        return replay(state, key, ref, fingerprints)
     try:
         done = run()
     except BaseException:
@@ -231,7 +180,9 @@ def run_once(
     return done
 
 
-def replay(state: AppState, key: str, ref: Reference, fingerprint: str) -> Outcome | None:
+def replay(
+    state: AppState, key: str, ref: Reference, fingerprints: t.Sequence[str]
+) -> Outcome | None:
     """The outcome of the call that claimed ``key``, for a request with the same input
     (None if it still runs after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``).
 
@@ -239,12 +190,12 @@ def replay(state: AppState, key: str, ref: Reference, fingerprint: str) -> Outco
         waiting for that call.
     """
     store = state.idempotency_store
-    if _differs(store.fingerprint(key), fingerprint):
+    if differs(store.fingerprint(key), fingerprints):
         raise MismatchedReplay()
     outcome = wait_for(store, key, float(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_WAIT"]))
     if outcome is None:
         return None
-    if _differs(outcome.get("fingerprint"), fingerprint):  # released and claimed again
+    if differs(outcome.get("fingerprint"), fingerprints):  # released and claimed again
         raise MismatchedReplay()
     stored_state = ref.function.initial_state if outcome.get("stateless") else outcome["state"]
     form = FormState(ref, stored_state, values=outcome["values"], errors=outcome["errors"])

@@ -117,16 +117,17 @@ def stream_once(
     ref: Reference,
     run: t.Callable[[], Outcome],
     *,
-    fingerprint: str = "",
+    fingerprints: t.Sequence[str] = (),
 ) -> Outcome | None:
     """:func:`.idempotency.run_once` for a streaming function: the key is claimed (with
-    the input's ``fingerprint``) before the stream and its outcome saved when the
-    stream ends, so a replay of the same input gets the final state (or 409 while it
-    still runs), one of other input a 409 at once, and none runs the function again."""
+    the input's fingerprint) before the stream and its outcome saved when the stream
+    ends, so a replay of the same input gets the final state (or 409 while it still
+    runs), one of other input a 409 at once, and none runs the function again."""
     store = state.idempotency_store
     ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
+    fingerprint = fingerprints[0] if fingerprints else ""
     if not store.claim(key, ttl, fingerprint):  # a replay: wait for it
-        return run_once(state, key, ref, lambda: drained(run()), fingerprint=fingerprint)
+        return run_once(state, key, ref, lambda: drained(run()), fingerprints=fingerprints)
     try:
         outcome = run()
     except BaseException:

@@ -20,13 +20,13 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from flask_server_functions import ServerFunctions
 from flask_server_functions.config import app_state
 from flask_server_functions.errors import MismatchedReplay
+from flask_server_functions.fingerprint import input_digest, input_fingerprint
 from flask_server_functions.idempotency import (
     ONCE_FIELD,
     MemoryStore,
     RedisStore,
     SQLiteStore,
     Store,
-    input_fingerprint,
 )
 from flask_server_functions.schemas import File
 
@@ -243,7 +243,7 @@ def test_the_stored_outcome_says_which_input_it_answers(tmp_path: t.Any) -> None
 
 def test_input_fingerprint() -> None:
     def fp(*pairs: tuple[str, t.Any]) -> str:
-        return input_fingerprint(MultiDict(list(pairs)))
+        return input_fingerprint(MultiDict(list(pairs)), "secret")
 
     base = fp(("a", "1"), ("b", "2"))
     assert re.fullmatch(r"[0-9a-f]{64}", base)  # fixed size, whatever the input's
@@ -256,6 +256,9 @@ def test_input_fingerprint() -> None:
     bookkeeping = [(k, "v") for k in ("_sf_once", "_sf_next", "csrf_token", "_sf_confirmed")]
     assert fp(("a", "1"), ("b", "2"), *bookkeeping) == base
     assert fp(("a", "1"), ("b", "2"), ("_sf_state", "signed")) != base  # the state is input
+    # keyed by the app's secret: the store holds nothing to guess a short input from
+    assert input_fingerprint(MultiDict([("a", "1"), ("b", "2")]), "other") != base
+    assert input_digest(MultiDict([("a", "1"), ("b", "2")])).hex() != base
 
     def upload(content: bytes, name: str = "f.txt") -> FileStorage:
         stream = io.BytesIO(content)
@@ -266,6 +269,17 @@ def test_input_fingerprint() -> None:
     assert fp(("f", file)) == fp(("f", upload(b"abc"))) != fp(("f", upload(b"abd")))
     assert file.stream.tell() == 1
     assert fp(("f", upload(b"abc", "g.txt"))) != fp(("f", upload(b"abc")))
+
+
+def test_a_rotated_secret_key_still_replays_the_same_input(app: Flask) -> None:
+    client = app.test_client()
+    url, once, _ = form_of(client)
+    client.post(url, data={"name": "tea", ONCE_FIELD: once}, headers=HTMX)
+    app.config.update(SECRET_KEY="rotated", SECRET_KEY_FALLBACKS=["replay"])
+    same = client.post(url, data={"name": "tea", ONCE_FIELD: once}, headers=HTMX)
+    assert same.status_code == 200 and '{"order": "tea"}' in same.text
+    other = client.post(url, data={"name": "coffee", ONCE_FIELD: once}, headers=HTMX)
+    assert other.status_code == 409 and runs == ["tea"]
 
 
 def store_kinds(tmp_path: t.Any, redis_url: str | None) -> dict[str, Store]:

@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "signals",
             "stores",
             "sqlite_store",
+            "fingerprint",
             "state",
             "validation",
             "i18n",
