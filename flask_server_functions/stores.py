@@ -85,8 +85,9 @@ class MemoryStore:
         self.evict = evict
         self.max_value = max_value
         self._lock = threading.Lock()
-        #: key: (expiry, the encoded outcome or _PENDING, the claim's fingerprint)
-        self._data: dict[str, tuple[float, t.Any, str]] = {}
+        self._data: dict[str, tuple[float, t.Any]] = {}
+        #: The fingerprint each claimed key was claimed with (its keys are _data's).
+        self._fingerprints: dict[str, str] = {}
 
     def sibling(self, *, max_entries: int = 10_000, evict: bool = True) -> MemoryStore:
         """A store of the same kind, apart from this one (for kept no-JS state)."""
@@ -95,12 +96,16 @@ class MemoryStore:
     def _make_room(self, now: float) -> None:
         if len(self._data) < self.max_entries:
             return
-        for key in [k for k, (expires, *_) in self._data.items() if expires <= now]:
-            del self._data[key]
+        for key in [k for k, (expires, _) in self._data.items() if expires <= now]:
+            self._drop(key)
         while len(self._data) >= self.max_entries:
             if not self.evict:
                 raise full()
-            del self._data[next(iter(self._data))]  # the oldest key
+            self._drop(next(iter(self._data)))  # the oldest key
+
+    def _drop(self, key: str) -> None:
+        self._data.pop(key, None)
+        self._fingerprints.pop(key, None)
 
     def claim(self, key: str, ttl: int, fingerprint: str = "") -> bool:
         now = time.monotonic()
@@ -108,9 +113,10 @@ class MemoryStore:
             entry = self._data.get(key)
             if entry is not None and entry[0] > now:
                 return False
-            self._data.pop(key, None)
+            self._drop(key)
             self._make_room(now)
-            self._data[key] = (now + ttl, self._PENDING, fingerprint)
+            self._data[key] = (now + ttl, self._PENDING)
+            self._fingerprints[key] = fingerprint
             return True
 
     def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
@@ -118,34 +124,31 @@ class MemoryStore:
         check_size(encoded, self.max_value)
         now = time.monotonic()
         with self._lock:
-            entry = self._data.get(key)
-            if entry is None:
+            if key not in self._data:
                 self._make_room(now)
-            self._data[key] = (now + ttl, encoded, entry[2] if entry else "")
-
-    def _live(self, key: str) -> tuple[float, t.Any, str] | None:
-        with self._lock:
-            entry = self._data.get(key)
-        return entry if entry is not None and entry[0] > time.monotonic() else None
+            self._data[key] = (now + ttl, encoded)  # its claim's fingerprint stays
 
     def get(self, key: str) -> dict[str, t.Any] | None:
-        entry = self._live(key)
-        if entry is None or entry[1] is self._PENDING:
+        with self._lock:
+            entry = self._data.get(key)
+        if entry is None or entry[1] is self._PENDING or entry[0] <= time.monotonic():
             return None
         return t.cast(dict[str, t.Any], json.loads(entry[1]))
 
     def fingerprint(self, key: str) -> str | None:
-        entry = self._live(key)
-        return None if entry is None else entry[2]
+        with self._lock:
+            entry = self._data.get(key)
+            fingerprint = self._fingerprints.get(key, "")
+        return None if entry is None or entry[0] <= time.monotonic() else fingerprint
 
     def release(self, key: str) -> None:
         with self._lock:
-            self._data.pop(key, None)
+            self._drop(key)
 
     def size(self) -> tuple[int, int]:
         """(keys, bytes of values) held now."""
         with self._lock:
-            values = [v for _, v, _ in self._data.values() if isinstance(v, str)]
+            values = [v for _, v in self._data.values() if isinstance(v, str)]
             return len(self._data), sum(len(v.encode()) for v in values)
 
 
