@@ -27,6 +27,7 @@ from . import precognition
 from .answers import answer, confirmation, refusal
 from .config import AppState, app_state
 from .errors import WRONG_ADDRESS, ExpiredReference, UnknownFunction
+from .fingerprint import input_fingerprints
 from .functions import Reference
 from .guards import check_guards
 from .htmx import HX_CURRENT_URL
@@ -169,9 +170,10 @@ def named_reference(
 def execute(
     state: AppState, ref: Reference, form_data: MultiDict[str, t.Any], facts: CallFacts
 ) -> Outcome:
-    """Validate and call, once per submission key for idempotent functions.
+    """Validate and call, once per submission key (and its input) for idempotent functions.
 
     :raises Conflict: a replay whose first submission is still running (409).
+    :raises MismatchedReplay: a submission key sent before with other input (409).
     """
     previous = previous_state(state.codec, ref, form_data)
     key = once_key(state, ref.function, ref, form_data)
@@ -179,7 +181,13 @@ def execute(
         return run(ref, form_data, previous)
     ran: list[Outcome] = []
     once = stream_once if ref.function.is_stream else run_once
-    outcome = once(state, key, ref, lambda: _append(ran, run(ref, form_data, previous)))
+    outcome = once(
+        state,
+        key,
+        ref,
+        lambda: _append(ran, run(ref, form_data, previous)),
+        fingerprints=input_fingerprints(state.config, form_data),
+    )
     if outcome is None:
         raise Conflict(
             gettext("This form is already being submitted. Wait a moment, then reload the page.")

@@ -13,6 +13,7 @@ Flask-WTF's ``CSRFError``.
     CrossOriginRequest (Forbidden, 403)
     LoginRequired (Unauthorized, 401)  a guard refused, and SERVER_FUNCTIONS_LOGIN_VIEW is set
     Refuse (any 4xx)            raised by a server function (or refuse()): a refusal with a message
+    MismatchedReplay (Conflict, 409)  a one-time key sent again with other input
     StoreUnavailable (ServiceUnavailable, 503)  the store is down (Redis) or full
 """
 
@@ -22,6 +23,7 @@ import typing as t
 
 from werkzeug.exceptions import (
     BadRequest,
+    Conflict,
     Forbidden,
     HTTPException,
     ServiceUnavailable,
@@ -176,3 +178,14 @@ class StoreUnavailable(ServiceUnavailable):
 
     def __init__(self, description: str | None = None) -> None:
         super().__init__(description, retry_after=5)
+
+
+class MismatchedReplay(Conflict):
+    """A one-time submission key (``_sf_once`` or ``Idempotency-Key``) sent again with
+    other input than the call it was first sent with (running, or done): nothing ran,
+    and the first call's outcome is not shown for input it was not given."""
+
+    description = lazy(
+        "This form was already submitted with different input, so this was not done."
+        " Check the page, then submit the form again if you still want to."
+    )

@@ -8,6 +8,12 @@ key (a retried POST after a network error, a double submit that got through, the
 browser's "resend form") waits for that outcome and answers with it, without running
 the function again.
 
+As with Stripe's idempotency keys, a key answers only the input it was first sent
+with: the claim keeps a fingerprint of that input (:mod:`.fingerprint`: a keyed
+digest of the fields, JSON values and uploaded files, less the key itself and other
+bookkeeping fields), and a request with the same key and other input is refused with
+a ``409`` (:class:`~.errors.MismatchedReplay`) while the first call runs and after it.
+
 The store is pluggable (``SERVER_FUNCTIONS_IDEMPOTENCY_STORE``): by default an
 :class:`SQLiteStore` in the instance folder (every worker of one host), or a
 :class:`RedisStore` (every host); :class:`MemoryStore` for tests. They live in
@@ -26,7 +32,8 @@ from flask import current_app, redirect, request, session
 from werkzeug.datastructures import MultiDict
 
 from .config import AppState
-from .errors import StoreUnavailable
+from .errors import MismatchedReplay, StoreUnavailable
+from .fingerprint import differs
 from .functions import Reference, ServerFunction
 from .i18n import gettext
 from .inputs import MalformedInput
@@ -118,11 +125,13 @@ def once_key(
     return f"{ref.key}:{scope}{digest}"
 
 
-def stored_outcome(done: Outcome) -> dict[str, t.Any]:
+def stored_outcome(done: Outcome, fingerprint: str = "") -> dict[str, t.Any]:
     """What the store keeps of ``done``, within :data:`OUTCOME_MAX`: a replay shows
     the errors; the typed values only if small (anyone can post a large body, and
-    the store keeps it for a day); the state only if it fits."""
+    the store keeps it for a day); the state only if it fits; the fingerprint of the
+    input it answers."""
     outcome = {
+        "fingerprint": fingerprint,
         "state": done.form.state,
         "values": done.form.values if values_fit(done.form.values) else {},
         "errors": done.form.errors,
@@ -139,24 +148,26 @@ def stored_outcome(done: Outcome) -> dict[str, t.Any]:
 
 
 def run_once(
-    state: AppState, key: str, ref: Reference, run: t.Callable[[], Outcome]
+    state: AppState,
+    key: str,
+    ref: Reference,
+    run: t.Callable[[], Outcome],
+    *,
+    fingerprints: t.Sequence[str] = (),
 ) -> Outcome | None:
-    """Run an idempotent call once per key; a replay gets the first outcome (or
-    None if it is still running after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``).
+    """Run an idempotent call once per key; a replay of the same input gets the first
+    outcome (or None if it is still running after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``).
 
+    :param fingerprints: the input's :func:`.fingerprint.input_fingerprints`; the
+        first is claimed with the key.
     :raises StoreUnavailable: the store is down or full (503): nothing ran.
+    :raises MismatchedReplay: the key was claimed for other input (409): nothing ran.
     """
     store = state.idempotency_store
     ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
-    if not store.claim(key, ttl):
-        outcome = wait_for(store, key, float(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_WAIT"]))
-        if outcome is None:
-            return None
-        stored_state = ref.function.initial_state if outcome.get("stateless") else outcome["state"]
-        form = FormState(ref, stored_state, values=outcome["values"], errors=outcome["errors"])
-        location = outcome["location"]
-        location_response = redirect(location) if location else None
-        return Outcome(form, outcome["status"], location_response, ran=False)  # a replay
+    fingerprint = fingerprints[0] if fingerprints else ""
+    if not store.claim(key, ttl, fingerprint):
+        return replay(state, key, ref, fingerprints)
     try:
         done = run()
     except BaseException:
@@ -165,16 +176,40 @@ def run_once(
         except StoreUnavailable:  # the claim stays until its TTL: a retry is refused
             pass
         raise
-    save_outcome(state, key, done)
+    save_outcome(state, key, done, fingerprint)
     return done
 
 
-def save_outcome(state: AppState, key: str, done: Outcome) -> None:
-    """Store the outcome of the call that claimed ``key``, for its replays (capped:
-    past :data:`OUTCOME_MAX` without its state)."""
+def replay(
+    state: AppState, key: str, ref: Reference, fingerprints: t.Sequence[str]
+) -> Outcome | None:
+    """The outcome of the call that claimed ``key``, for a request with the same input
+    (None if it still runs after ``SERVER_FUNCTIONS_IDEMPOTENCY_WAIT``).
+
+    :raises MismatchedReplay: the key was claimed for other input: at once, without
+        waiting for that call.
+    """
+    store = state.idempotency_store
+    if differs(store.fingerprint(key), fingerprints):
+        raise MismatchedReplay()
+    outcome = wait_for(store, key, float(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_WAIT"]))
+    if outcome is None:
+        return None
+    if differs(outcome.get("fingerprint"), fingerprints):  # released and claimed again
+        raise MismatchedReplay()
+    stored_state = ref.function.initial_state if outcome.get("stateless") else outcome["state"]
+    form = FormState(ref, stored_state, values=outcome["values"], errors=outcome["errors"])
+    location = outcome["location"]
+    location_response = redirect(location) if location else None
+    return Outcome(form, outcome["status"], location_response, ran=False)
+
+
+def save_outcome(state: AppState, key: str, done: Outcome, fingerprint: str = "") -> None:
+    """Store the outcome of the call that claimed ``key`` (for input ``fingerprint``),
+    for its replays (capped: past :data:`OUTCOME_MAX` without its state)."""
     ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
     try:
-        state.idempotency_store.save(key, stored_outcome(done), ttl)
+        state.idempotency_store.save(key, stored_outcome(done, fingerprint), ttl)
     except (StoreUnavailable, ValueError):
         # The call ran: answer it. The claim stays, so a replay is refused (409),
         # never run twice.

@@ -4,7 +4,8 @@ Python's own ``sqlite3`` in WAL mode; every write is one ``BEGIN IMMEDIATE``
 transaction, so a claim is atomic across processes (and survives a worker killed
 mid-request: SQLite rolls its transaction back). Bounded like every store
 (:mod:`.stores`): at most ``max_entries`` keys per namespace, each at most
-``max_value`` bytes, each for its TTL.
+``max_value`` bytes, each for its TTL. A claim's input fingerprint is a column of
+its row, written by the claim's own transaction.
 """
 
 from __future__ import annotations
@@ -24,10 +25,17 @@ CREATE TABLE IF NOT EXISTS entry (
     key TEXT NOT NULL,
     value TEXT,
     expires REAL NOT NULL,
+    fingerprint TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (ns, key)
 );
 CREATE INDEX IF NOT EXISTS entry_expires ON entry (ns, expires);
 """
+#: A file made before claims kept their input's fingerprint gets the column.
+_ADD_FINGERPRINT = "ALTER TABLE entry ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''"
+
+
+def _has_fingerprint(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "fingerprint" for row in conn.execute("PRAGMA table_info(entry)"))
 
 
 class SQLiteStore:
@@ -76,6 +84,12 @@ class SQLiteStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.executescript(_SCHEMA)
+            if not _has_fingerprint(conn):
+                try:
+                    conn.execute(_ADD_FINGERPRINT)
+                except sqlite3.OperationalError:  # another process added it first
+                    if not _has_fingerprint(conn):
+                        raise
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
@@ -107,7 +121,7 @@ class SQLiteStore:
             (ns, ns, count - self.max_entries + 1),
         )
 
-    def claim(self, key: str, ttl: int) -> bool:
+    def claim(self, key: str, ttl: int, fingerprint: str = "") -> bool:
         def work(conn: sqlite3.Connection, now: float) -> bool:
             row = conn.execute(
                 "SELECT expires FROM entry WHERE ns = ? AND key = ?", (self.namespace, key)
@@ -117,8 +131,9 @@ class SQLiteStore:
             if row is None:
                 self._make_room(conn, now)
             conn.execute(
-                "INSERT OR REPLACE INTO entry VALUES (?, ?, NULL, ?)",
-                (self.namespace, key, now + ttl),
+                "INSERT OR REPLACE INTO entry (ns, key, value, expires, fingerprint)"
+                " VALUES (?, ?, NULL, ?, ?)",
+                (self.namespace, key, now + ttl, fingerprint),
             )
             return True
 
@@ -134,26 +149,37 @@ class SQLiteStore:
             ).fetchone()
             if known is None:
                 self._make_room(conn, now)
-            conn.execute(
-                "INSERT OR REPLACE INTO entry VALUES (?, ?, ?, ?)",
+            conn.execute(  # the claim's fingerprint stays
+                "INSERT INTO entry (ns, key, value, expires) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value,"
+                " expires = excluded.expires",
                 (self.namespace, key, encoded, now + ttl),
             )
             return True
 
         self._write(work)
 
-    def get(self, key: str) -> dict[str, t.Any] | None:
+    def _row(self, key: str) -> tuple[str | None, str] | None:
+        """(encoded outcome: None while claimed, fingerprint) of ``key``, if it lives."""
         row = (
             self._db()
             .execute(
-                "SELECT value FROM entry WHERE ns = ? AND key = ? AND expires > ?",
+                "SELECT value, fingerprint FROM entry WHERE ns = ? AND key = ? AND expires > ?",
                 (self.namespace, key, time.time()),
             )
             .fetchone()
         )
+        return None if row is None else (row[0], row[1])
+
+    def get(self, key: str) -> dict[str, t.Any] | None:
+        row = self._row(key)
         if row is None or row[0] is None:
             return None
         return t.cast(dict[str, t.Any], json.loads(row[0]))
+
+    def fingerprint(self, key: str) -> str | None:
+        row = self._row(key)
+        return None if row is None else row[1]
 
     def release(self, key: str) -> None:
         self._write(

@@ -9,8 +9,10 @@ Each holds at most ``max_entries`` keys of at most ``max_value`` bytes, each for
 TTL. Full of keys that are still live, a store either drops the soonest to expire
 (``evict=True``: kept no-JS state, which is lost at worst) or refuses the new key
 with :class:`~.errors.StoreUnavailable` (a 503; the default, for one-time claims,
-which must never be forgotten before their outcome may be asked for again). Any
-object with the four methods of :class:`Store` works. Values are encoded with
+which must never be forgotten before their outcome may be asked for again). A claim
+keeps the fingerprint of the input it was made for (a fixed-size digest, written in
+the same atomic step), for as long as its key lives. Any object with the five
+methods of :class:`Store` works. Values are encoded with
 ``flask.json`` (:func:`encode`). Nothing here touches a request.
 """
 
@@ -32,14 +34,19 @@ MAX_VALUE = 32 * 1024
 class Store(t.Protocol):
     """Where outcomes of idempotent calls are kept, keyed by submission key."""
 
-    def claim(self, key: str, ttl: int) -> bool:
-        """Atomically claim ``key`` for ``ttl`` seconds; False if it was claimed already."""
+    def claim(self, key: str, ttl: int, fingerprint: str = "") -> bool:
+        """Atomically claim ``key`` for ``ttl`` seconds, keeping ``fingerprint`` (of the
+        input it is claimed for) with it; False if it was claimed already."""
 
     def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
-        """Store the outcome of the call that claimed ``key``."""
+        """Store the outcome of the call that claimed ``key`` (its fingerprint stays)."""
 
     def get(self, key: str) -> dict[str, t.Any] | None:
         """The stored outcome, or None while the first call still runs (or never saved)."""
+
+    def fingerprint(self, key: str) -> str | None:
+        """The fingerprint ``key`` was claimed with (``""``: none), or None if no live
+        claim or outcome has that key."""
 
     def release(self, key: str) -> None:
         """Forget ``key`` (its call was refused), so that a retry runs."""
@@ -79,6 +86,8 @@ class MemoryStore:
         self.max_value = max_value
         self._lock = threading.Lock()
         self._data: dict[str, tuple[float, t.Any]] = {}
+        #: The fingerprint each claimed key was claimed with (its keys are _data's).
+        self._fingerprints: dict[str, str] = {}
 
     def sibling(self, *, max_entries: int = 10_000, evict: bool = True) -> MemoryStore:
         """A store of the same kind, apart from this one (for kept no-JS state)."""
@@ -88,21 +97,26 @@ class MemoryStore:
         if len(self._data) < self.max_entries:
             return
         for key in [k for k, (expires, _) in self._data.items() if expires <= now]:
-            del self._data[key]
+            self._drop(key)
         while len(self._data) >= self.max_entries:
             if not self.evict:
                 raise full()
-            del self._data[next(iter(self._data))]  # the oldest key
+            self._drop(next(iter(self._data)))  # the oldest key
 
-    def claim(self, key: str, ttl: int) -> bool:
+    def _drop(self, key: str) -> None:
+        self._data.pop(key, None)
+        self._fingerprints.pop(key, None)
+
+    def claim(self, key: str, ttl: int, fingerprint: str = "") -> bool:
         now = time.monotonic()
         with self._lock:
             entry = self._data.get(key)
             if entry is not None and entry[0] > now:
                 return False
-            self._data.pop(key, None)
+            self._drop(key)
             self._make_room(now)
             self._data[key] = (now + ttl, self._PENDING)
+            self._fingerprints[key] = fingerprint
             return True
 
     def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
@@ -112,7 +126,7 @@ class MemoryStore:
         with self._lock:
             if key not in self._data:
                 self._make_room(now)
-            self._data[key] = (now + ttl, encoded)
+            self._data[key] = (now + ttl, encoded)  # its claim's fingerprint stays
 
     def get(self, key: str) -> dict[str, t.Any] | None:
         with self._lock:
@@ -121,9 +135,15 @@ class MemoryStore:
             return None
         return t.cast(dict[str, t.Any], json.loads(entry[1]))
 
+    def fingerprint(self, key: str) -> str | None:
+        with self._lock:
+            entry = self._data.get(key)
+            fingerprint = self._fingerprints.get(key, "")
+        return None if entry is None or entry[0] <= time.monotonic() else fingerprint
+
     def release(self, key: str) -> None:
         with self._lock:
-            self._data.pop(key, None)
+            self._drop(key)
 
     def size(self) -> tuple[int, int]:
         """(keys, bytes of values) held now."""
@@ -132,12 +152,21 @@ class MemoryStore:
             return len(self._data), sum(len(v.encode()) for v in values)
 
 
+# A key's value is "<fingerprint>\n<encoded outcome>" (no outcome while claimed), so
+# the fingerprint is written with the claim, in one SET, and a save keeps it.
 # KEYS: the key, the index (a sorted set of keys by expiry).
-# ARGV: value ("" to claim), ttl, expiry time, now, max entries, evict ("1"), claim ("1").
+# ARGV: value ("" to claim), ttl, expiry time, now, max entries, evict ("1"), claim ("1"),
+# fingerprint (of a claim).
 _PUT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
 local known = redis.call('ZSCORE', KEYS[2], KEYS[1])
-if ARGV[7] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local old = redis.call('GET', KEYS[1])
+if ARGV[7] == '1' and old then return 0 end
+local fingerprint = ARGV[8]
+if ARGV[7] ~= '1' and old then
+  local at = string.find(old, '\\n', 1, true)
+  fingerprint = at and string.sub(old, 1, at - 1) or ''
+end
 if not known then
   while redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) do
     if ARGV[6] ~= '1' then return -1 end
@@ -145,7 +174,7 @@ if not known then
     redis.call('DEL', oldest[1])
   end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SET', KEYS[1], fingerprint .. '\\n' .. ARGV[1], 'EX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
 return 1
 """
@@ -204,28 +233,45 @@ class RedisStore:
         except self._errors as e:
             raise StoreUnavailable() from e
 
-    def _store(self, key: str, value: str, ttl: int, *, claim: bool) -> bool:
+    def _store(self, key: str, value: str, ttl: int, *, claim: bool, fingerprint: str = "") -> bool:
         now = time.time()
-        args = [value, max(1, ttl), now + ttl, now, self.max_entries, int(self.evict), int(claim)]
+        limits = [self.max_entries, int(self.evict), int(claim), fingerprint]
+        args = [value, max(1, ttl), now + ttl, now, *limits]
         keys = [self.prefix + key, self.prefix + "index"]
         done = self._call(lambda: self._put(keys=keys, args=args))
         if done == -1:
             raise full()
         return bool(done)
 
-    def claim(self, key: str, ttl: int) -> bool:
-        return self._store(key, "", ttl, claim=True)
+    def claim(self, key: str, ttl: int, fingerprint: str = "") -> bool:
+        return self._store(key, "", ttl, claim=True, fingerprint=fingerprint)
 
     def save(self, key: str, outcome: dict[str, t.Any], ttl: int) -> None:
         encoded = encode(outcome)
         check_size(encoded, self.max_value)
         self._store(key, encoded, ttl, claim=False)
 
-    def get(self, key: str) -> dict[str, t.Any] | None:
+    def _read(self, key: str) -> tuple[str, str] | None:
+        """(fingerprint, encoded outcome: "" while claimed) of ``key``, if it lives."""
         value = self._call(lambda: self.client.get(self.prefix + key))
-        if not value:
+        if value is None:
             return None
-        return t.cast(dict[str, t.Any], json.loads(value))
+        if isinstance(value, bytes):  # unless the client decodes responses itself
+            value = value.decode()
+        fingerprint, newline, outcome = value.partition("\n")
+        if not newline:  # written before claims kept fingerprints: the outcome alone
+            return "", value
+        return fingerprint, outcome
+
+    def get(self, key: str) -> dict[str, t.Any] | None:
+        entry = self._read(key)
+        if entry is None or not entry[1]:
+            return None
+        return t.cast(dict[str, t.Any], json.loads(entry[1]))
+
+    def fingerprint(self, key: str) -> str | None:
+        entry = self._read(key)
+        return None if entry is None else entry[0]
 
     def release(self, key: str) -> None:
         self._call(lambda: self.client.delete(self.prefix + key))

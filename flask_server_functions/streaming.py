@@ -112,28 +112,36 @@ def drained(outcome: Outcome, form_data: MultiDict[str, t.Any] | None = None) ->
 
 
 def stream_once(
-    state: AppState, key: str, ref: Reference, run: t.Callable[[], Outcome]
+    state: AppState,
+    key: str,
+    ref: Reference,
+    run: t.Callable[[], Outcome],
+    *,
+    fingerprints: t.Sequence[str] = (),
 ) -> Outcome | None:
-    """:func:`.idempotency.run_once` for a streaming function: the key is claimed
-    before the stream and its outcome saved when the stream ends, so a replay gets
-    the final state (or 409 while it still runs) and never runs the function again."""
+    """:func:`.idempotency.run_once` for a streaming function: the key is claimed (with
+    the input's fingerprint) before the stream and its outcome saved when the stream
+    ends, so a replay of the same input gets the final state (or 409 while it still
+    runs), one of other input a 409 at once, and none runs the function again."""
     store = state.idempotency_store
-    if not store.claim(key, int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])):
-        return run_once(state, key, ref, lambda: drained(run()))  # a replay: wait for it
+    ttl = int(state.config["SERVER_FUNCTIONS_IDEMPOTENCY_TTL"])
+    fingerprint = fingerprints[0] if fingerprints else ""
+    if not store.claim(key, ttl, fingerprint):  # a replay: wait for it
+        return run_once(state, key, ref, lambda: drained(run()), fingerprints=fingerprints)
     try:
         outcome = run()
     except BaseException:
         store.release(key)
         raise
     if not is_stream(outcome):  # invalid input: answered (and replayed) as for any call
-        save_outcome(state, key, outcome)
+        save_outcome(state, key, outcome, fingerprint)
         return outcome
 
     def end(final: Outcome | None) -> None:
         if final is None:  # refused: a retry runs
             store.release(key)
         else:
-            save_outcome(state, key, final)
+            save_outcome(state, key, final, fingerprint)
 
     _stream_of(outcome).on_end.append(end)
     return outcome

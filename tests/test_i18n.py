@@ -87,6 +87,26 @@ def test_refusal_and_validation_error_in_german(babel_app: Flask) -> None:
     }
 
 
+def test_a_key_sent_again_with_other_input_is_refused_in_german(
+    babel_app: Flask, sf: ServerFunctions
+) -> None:
+    @sf.function(template="name_form.html", idempotent=True)
+    def pay(name: str):  # type: ignore[no-untyped-def]
+        return name
+
+    client = babel_app.test_client()
+    headers = {"Accept": "application/json", "Idempotency-Key": "k", "Authorization": "Bearer a"}
+    de = {**headers, "Accept-Language": "de"}
+    assert post(client, babel_app, "pay", {"name": "a"}, **de).status_code == 200
+    other = post(client, babel_app, "pay", {"name": "b"}, **de)
+    assert other.status_code == 409
+    assert other.json == {
+        "error": "Dieses Formular wurde schon mit anderen Eingaben gesendet, deshalb wurde dies"
+        " nicht ausgeführt. Prüfen Sie die Seite und senden Sie das Formular dann noch einmal,"
+        " falls Sie es weiterhin möchten."
+    }
+
+
 def test_english_for_english_and_without_babel(
     babel_app: Flask, app: Flask, sf: ServerFunctions
 ) -> None:

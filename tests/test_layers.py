@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "signals",
             "stores",
             "sqlite_store",
+            "fingerprint",
             "state",
             "validation",
             "messages",

@@ -93,6 +93,12 @@ GERMAN = {
         "Der einmalige Absendeschlüssel ist fehlerhaft (1 bis %(max)s Zeichen)."
     ),
     "The request could not be handled.": "Die Anfrage konnte nicht bearbeitet werden.",
+    "The result of this form could not be kept for this page.": (
+        "Das Ergebnis dieses Formulars konnte für diese Seite nicht aufbewahrt werden."
+    ),
+    "The result of this form was too large to show on this page.": (
+        "Das Ergebnis dieses Formulars war zu groß, um es auf dieser Seite zu zeigen."
+    ),
     "The submitted JSON is nested too deeply.": "Das gesendete JSON ist zu tief verschachtelt.",
     "The submitted JSON is not valid Unicode.": "Das gesendete JSON ist kein gültiges Unicode.",
     "The submitted form contains a NUL character.": (
@@ -114,12 +120,24 @@ GERMAN = {
         "Dieses Formular gehört zu einer Funktion, die es nicht mehr gibt: die Seite ist"
         " veraltet. Laden Sie die Seite neu und versuchen Sie es noch einmal."
     ),
+    "This form cannot be submitted right now (its store is unavailable)."
+    " Nothing was done: wait a moment, then try again.": (
+        "Dieses Formular kann gerade nicht gesendet werden (sein Speicher ist nicht"
+        " erreichbar). Es wurde nichts ausgeführt: Warten Sie einen Moment und versuchen"
+        " Sie es dann noch einmal."
+    ),
     "This form has expired. Reload the page and try again.": (
         "Dieses Formular ist abgelaufen. Laden Sie die Seite neu und versuchen Sie es noch einmal."
     ),
     "This form is already being submitted. Wait a moment, then reload the page.": (
         "Dieses Formular wird schon gesendet. Warten Sie einen Moment und laden Sie dann"
         " die Seite neu."
+    ),
+    "This form was already submitted with different input, so this was not done."
+    " Check the page, then submit the form again if you still want to.": (
+        "Dieses Formular wurde schon mit anderen Eingaben gesendet, deshalb wurde dies nicht"
+        " ausgeführt. Prüfen Sie die Seite und senden Sie das Formular dann noch einmal,"
+        " falls Sie es weiterhin möchten."
     ),
     "This form's address is not valid. Reload the page and try again.": (
         "Die Adresse dieses Formulars ist ungültig. Laden Sie die Seite neu und versuchen"

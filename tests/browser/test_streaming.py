@@ -21,7 +21,13 @@ except ImportError:  # the ``browser`` fixture skips (or fails in CI) with the r
 if t.TYPE_CHECKING:
     from .conftest import LiveServer
 
+from flask_server_functions.config import app_state
+from flask_server_functions.errors import MismatchedReplay
+
 pytestmark = pytest.mark.browser
+
+#: What a one-time key sent again with other input answers (409).
+MISMATCH = str(MismatchedReplay.description)
 
 #: Notes the server has saved (not the optimistic copy shown while it works).
 SAVED_NOTES = "#notes-list li.note[data-note-id]"
@@ -80,6 +86,25 @@ def open_page(page: Page, server: LiveServer) -> None:
 
 def import_form(page: Page) -> t.Any:
     return page.get_by_role("region", name="Import notes").locator("form")
+
+
+def is_call(response: t.Any) -> bool:
+    """A server function's answer to a submission (not a live validation's)."""
+    request = response.request
+    return bool(
+        request.method == "POST"
+        and "/_sf/" in request.url
+        and "precognition" not in request.headers
+    )
+
+
+def wait_for_notes(server: LiveServer, deadline: float = 15.0) -> list[str]:
+    """The notes once the server has written one (bounded wait, not a timing check)."""
+    end = time.monotonic() + deadline
+    while not (texts := server.note_texts()):
+        assert time.monotonic() < end, "the server never wrote a note"
+        time.sleep(0.05)
+    return texts
 
 
 def wait_for_setting(server: LiveServer, key: str, deadline: float = 15.0) -> str:
@@ -247,9 +272,53 @@ def test_cancel_a_throttled_upload(js_page: Page, server: LiveServer) -> None:
     )
     form.get_by_label("Note", exact=True).fill("Sent")
     form.locator("input[type=file]").set_input_files([])
-    form.get_by_role("button", name="Add note").click()
-    expect(js_page.locator(SAVED_NOTES)).to_have_count(1)
+    with js_page.expect_response(is_call) as answered:
+        form.get_by_role("button", name="Add note").click()
+    if answered.value.status == 200:  # the cancelled call never reached the function
+        expect(js_page.locator(SAVED_NOTES)).to_have_count(1)
+        assert server.note_texts() == ["Sent"]
+        return
     # Chromium's emulated throttling can deliver the body before the abort: then the
-    # cancelled call ran, and the same one-time key answers the next submission with
-    # its outcome. Either way exactly one note is written, never two.
-    assert server.note_texts() in (["Sent"], ["Never sent"])
+    # cancelled call ran, and its one-time key is spent on other input. The next
+    # submission (the same key, other input) is refused, never answered with the
+    # cancelled call's outcome; the form says so and keeps what was typed.
+    assert answered.value.status == 409
+    expect(form).to_contain_text(MISMATCH)
+    expect(form.get_by_label("Note", exact=True)).to_have_value("Sent")
+    assert wait_for_notes(server) == ["Never sent"]
+    form.get_by_role("button", name="Add note").click()  # the form's fresh key: it runs
+    expect(js_page.locator(SAVED_NOTES)).to_have_count(2)
+    assert sorted(server.note_texts()) == ["Never sent", "Sent"]
+
+
+def test_cancel_while_the_note_is_saved_then_change_it(
+    js_page: Page, slow_server: LiveServer
+) -> None:
+    # Cancelled after its body arrived, the call runs on (the server cannot tell): the
+    # form's one-time key is spent on that input. Changed and sent again, the note is
+    # refused, never answered with the cancelled call's outcome; sent once more, with
+    # the fresh key the answer carried, it is added.
+    open_page(js_page, slow_server)
+    store = app_state(slow_server.app).idempotency_store
+    claims = t.cast(t.Any, store).size()[0]
+    form = js_page.locator("form.sf-form", has=js_page.get_by_label("Note", exact=True))
+    expect(form).to_have_attribute("data-htmx-powered", "true")
+    note = form.get_by_label("Note", exact=True)
+    note.fill("First")
+    form.get_by_role("button", name="Add note").click()
+    end = time.monotonic() + 15  # the server has claimed the key (bounded wait)
+    while t.cast(t.Any, store).size()[0] == claims:
+        assert time.monotonic() < end, "the call never reached the server"
+        time.sleep(0.02)
+    form.get_by_role("button", name="Cancel").click()
+    expect(form).not_to_have_attribute("aria-busy", "true")
+    note.fill("Changed")
+    with js_page.expect_response(is_call) as answered:
+        form.get_by_role("button", name="Add note").click()
+    assert answered.value.status == 409
+    expect(form).to_contain_text(MISMATCH)
+    expect(note).to_have_value("Changed")
+    assert wait_for_notes(slow_server) == ["First"]
+    form.get_by_role("button", name="Add note").click()
+    expect(js_page.locator(SAVED_NOTES)).to_have_count(2)
+    assert sorted(slow_server.note_texts()) == ["Changed", "First"]
