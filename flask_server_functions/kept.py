@@ -116,6 +116,7 @@ _PER_REQUEST = (
     "_server_functions_kept_taken",
     "_server_functions_private",
     "server_functions_page",
+    "_server_functions_path",
     "_server_functions_context",
     "_server_functions_urls",
     "_server_functions_refresh",

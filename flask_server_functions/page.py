@@ -54,7 +54,10 @@ class Page:
 def current_page_url() -> str:
     """The page a form is rendered on: this request's path, or, while a server
     function's response re-renders forms, the page its form was on."""
-    return g.get("server_functions_page") or request.full_path.rstrip("?")
+    page: str | None = g.get("server_functions_page") or g.get("_server_functions_path")
+    if page is None:
+        page = g._server_functions_path = request.full_path.rstrip("?")
+    return page
 
 
 def current_page() -> Page:

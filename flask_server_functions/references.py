@@ -65,9 +65,12 @@ def _to_bytes(key: str | bytes) -> bytes:
     return key.encode() if isinstance(key, str) else key
 
 
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
 def encode_sealed(sealed: t.Mapping[str, t.Any]) -> bytes:
     """What a token seals, as canonical JSON: the same values, the same bytes."""
-    return json.dumps(sealed, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+    return _CANONICAL.encode(sealed).encode()
 
 
 def secret_keys(config: t.Mapping[str, t.Any]) -> list[str | bytes]:

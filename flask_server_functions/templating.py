@@ -128,21 +128,31 @@ def server_form(
     action = state.url_for(ref)
     if enctype is None and ref.function.file_fields:
         enctype = "multipart/form-data"
-    own = {
-        "id": form.id,
-        "class": f"sf-form {class_}" if class_ else "sf-form",
-        "method": "post",
-        "action": action,
-        "enctype": enctype,
-        "data-sf-form": True,
-        "data-sf-live": form.live,
-        "data-sf-stream": ref.function.is_stream,  # the page loads htmx's hx-sse for it
-    }
+    live_form, stream = form.live, ref.function.is_stream  # the page loads hx-sse for a stream
     if attrs:
-        own.update(dialect.form_attributes(action, form.id))
+        own = {
+            "id": form.id,
+            "class": f"sf-form {class_}" if class_ else "sf-form",
+            "method": "post",
+            "action": action,
+            "enctype": enctype,
+            "data-sf-form": True,
+            "data-sf-live": live_form,
+            "data-sf-stream": stream,
+            **dialect.form_attributes(action, form.id),
+        }
         start = f"<form {_attributes(merge_attributes(own, attrs, dialect))}"
-    else:  # the common case: the constant htmx attributes, built once
-        start = f"<form {_attributes(own)} {dialect.form_attributes_html(action, form.id)}"
+    else:  # the common case, written out (the same attributes, in the same order)
+        classes = escape(f"sf-form {class_}") if class_ else "sf-form"
+        start = (
+            f'<form id="{escape(form.id)}" class="{classes}" method="post" action="{escape(action)}"'
+            + (f' enctype="{escape(enctype)}"' if enctype else "")
+            + " data-sf-form"
+            + (" data-sf-live" if live_form else "")
+            + (" data-sf-stream" if stream else "")
+            + " "
+            + dialect.form_attributes_html(action, form.id)
+        )
     body = render_form_body(form, permalink or current_page_url())
     return Markup(f"{start}>{body}\n</form>")
 
