@@ -145,7 +145,8 @@ def server_form(
     else:  # the common case, written out (the same attributes, in the same order)
         classes = escape(f"sf-form {class_}") if class_ else "sf-form"
         start = (
-            f'<form id="{escape(form.id)}" class="{classes}" method="post" action="{escape(action)}"'
+            f'<form id="{escape(form.id)}" class="{classes}" method="post"'
+            f' action="{escape(action)}"'
             + (f' enctype="{escape(enctype)}"' if enctype else "")
             + " data-sf-form"
             + (" data-sf-live" if live_form else "")
