@@ -30,7 +30,7 @@ from .errors import WRONG_ADDRESS, ExpiredReference, UnknownFunction
 from .fingerprint import input_fingerprints
 from .functions import Reference
 from .guards import check_guards
-from .htmx import HX_CURRENT_URL
+from .htmx import HX_CURRENT_URL, environ_key
 from .i18n import gettext
 from .idempotency import once_key, run_once
 from .inputs import previous_state, read_input
@@ -50,6 +50,8 @@ from .state import FormState, Outcome
 from .streaming import is_stream, stream, stream_once
 from .tracing import CallFacts, call_span
 from .wire import CONFIRM_OPTION, CONFIRMED_FIELD, NEXT_FIELD, STATE_FIELD
+
+HTMX_CURRENT_URL = environ_key(HX_CURRENT_URL)
 
 
 def call(token: str) -> ResponseReturnValue:
@@ -85,7 +87,7 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         page = safe_next_url(form_data.get(NEXT_FIELD))
         # What the call renders sees the page the form is on now: htmx says which
         # (a search may have changed the URL since the form was rendered).
-        current = local_page(request.headers.get(HX_CURRENT_URL)) if path is Path.HTMX else None
+        current = local_page(request.environ.get(HTMX_CURRENT_URL)) if path is Path.HTMX else None
         g.server_functions_page = current or page
         if needs_confirmation(path, ref, form_data):
             return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)), page)
@@ -109,6 +111,8 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
 
 
 def _called(ref: Reference, facts: CallFacts, **outcome: t.Any) -> None:
+    if not function_called.receivers:  # nobody listens: nothing to build
+        return
     function_called.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         function=ref.function,

@@ -175,11 +175,11 @@ DIALECTS: dict[str, Dialect] = {"4": HTMX4, "2": HTMX2}
 class HtmxDetails:
     """What htmx said about a request, one property per header (like django-htmx)."""
 
-    headers: Headers | t.Mapping[str, str]
+    headers: Headers | t.Mapping[str, str] | _EnvironHeaders
 
     @classmethod
     def from_request(cls, request: Request) -> HtmxDetails:
-        return cls(request.headers)
+        return cls(_EnvironHeaders(request.environ))
 
     def _flag(self, name: str) -> bool:
         value = self.headers.get(name)
@@ -223,3 +223,22 @@ class HtmxDetails:
         page, so they take the no-JS path.
         """
         return self.request and not self.boosted and not self.history_restore_request
+
+
+class _EnvironHeaders:
+    """The few request headers :class:`HtmxDetails` reads, straight from the WSGI
+    environ (each call reads two or three; Werkzeug's ``request.headers`` costs more)."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: t.Mapping[str, t.Any]) -> None:
+        self.environ = environ
+
+    def get(self, name: str) -> str | None:
+        return t.cast("str | None", self.environ.get(environ_key(name)))
+
+
+@functools.lru_cache(maxsize=64)
+def environ_key(header: str) -> str:
+    """The WSGI environ key of a request header (``HX-Request``: ``HTTP_HX_REQUEST``)."""
+    return "HTTP_" + header.upper().replace("-", "_")

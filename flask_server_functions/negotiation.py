@@ -26,7 +26,7 @@ class Path(enum.Enum):
 
 def wants_json() -> bool:
     """Whether the client prefers JSON to HTML."""
-    if "json" not in request.headers.get("Accept", ""):  # the common case, cheaply
+    if "json" not in request.environ.get("HTTP_ACCEPT", ""):  # the common case, cheaply
         return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
@@ -39,6 +39,6 @@ def request_path() -> Path:
         return Path.JSON
     if HtmxDetails.from_request(request).wants_fragment:
         return Path.HTMX
-    if request.headers.get("Precognition", "").strip().lower() == "true":
+    if request.environ.get("HTTP_PRECOGNITION", "").strip().lower() == "true":
         return Path.JSON
     return Path.NOJS

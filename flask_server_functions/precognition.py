@@ -46,7 +46,8 @@ SUCCESS = "Precognition-Success"
 
 def requested() -> bool:
     """Whether this request asks for validation only."""
-    return request.headers.get(PRECOGNITION, "").strip().lower() == "true"
+    value: str = request.environ.get("HTTP_PRECOGNITION", "")
+    return value.strip().lower() == "true"
 
 
 def mark_answer() -> None:

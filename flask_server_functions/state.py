@@ -131,11 +131,11 @@ class FormState:
         file stays selected.
         """
         quoted = escape(name)
-        form_id = escape(self.id)
-        html = f'name="{quoted}" id="{form_id}-{quoted}"'
+        html = f'name="{quoted}" id="{escape(self.id)}-{quoted}"'
         if with_value and not self.ref.function.is_sensitive(name):
-            html += f' value="{escape(self.value(name, value))}"'
-        return Markup(html + self._invalid(name))
+            got = self.values.get(name) if self.values else None
+            html += f' value="{escape(got[0] if got else _html_value(value))}"'
+        return Markup(html + self._invalid(name) if self.errors else html)
 
     def _invalid(self, name: str) -> str:
         """``aria-invalid`` and ``aria-describedby`` for a field with errors, and
