@@ -55,7 +55,9 @@ def keep_in_url(form: FormState, page: str) -> str:
     ticket = secrets.token_urlsafe(16)
     app_state().kept_store.save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)
     parts = urlsplit(page)
-    query = f"{parts.query}&" if parts.query else ""
+    # A page reached through such a key carries it (spent): replace it, never add one.
+    kept = [p for p in parts.query.split("&") if p and p.split("=", 1)[0] != KEPT_PARAM]
+    query = "".join(f"{p}&" for p in kept)
     return urlunsplit(parts._replace(query=f"{query}{KEPT_PARAM}={ticket}"))
 
 

@@ -56,8 +56,8 @@ class CallResult:
     #: The endpoint's own response: 200 (or 422 for invalid input, 500 for a failure)
     #: with htmx and JSON; 303 without JS; a 4xx refusal (400, 403, 404, 413).
     response: TestResponse
-    #: The page the browser ends on: without JS the 303's target (fetched, unless
-    #: ``follow_redirects=False``), else :attr:`response` itself.
+    #: The page the browser ends on: without JS the 303's target, fetched and its own
+    #: redirects followed (unless ``follow_redirects=False``), else :attr:`response`.
     page: TestResponse
     #: The state the function returned (the previous one after invalid input or a
     #: failure); ``None`` if the call was refused before validation.
@@ -106,7 +106,8 @@ def call_function(
     :param headers: extra request headers. ``Origin`` is the app's own, as a
         browser sends it on every POST (so ``SERVER_FUNCTIONS_MISSING_ORIGIN =
         "deny"`` lets it through); pass another to test a cross-origin call.
-    :param follow_redirects: without JS, GET the 303's target like a browser.
+    :param follow_redirects: without JS, GET the 303's target like a browser
+        (and follow its redirects: the flash of a form the page does not render).
     :param form_id: the ``id=`` the page gives the form in ``server_form(..., id=...)``
         (it is part of the form's identity, so the page shows the kept result in it).
         Without JS, leaving it out for such a form raises a ``ValueError`` that
@@ -138,7 +139,9 @@ def call_function(
         response.close()
     page_response = response
     if not js and follow_redirects and response.status_code == 303:
-        page_response = client.get(response.headers["Location"])
+        # Like a browser, to the end: a page that does not render the form sends
+        # itself once more with the message flashed.
+        page_response = client.get(response.headers["Location"], follow_redirects=True)
         if form_id is None:
             _check_form_found(app, page, ref, page_response)
     last = calls[-1] if calls else {}

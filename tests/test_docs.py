@@ -633,3 +633,13 @@ def test_the_api_reference_names_every_public_name() -> None:
     }
     missing += [m for m, text in modules.items() if text not in api]
     assert not missing and {"ServerFunctions", "FormState"} <= {n for _, n in exported}
+
+
+def test_the_configuration_table_lists_every_key_once() -> None:
+    """The guide's configuration table has one row per key of ``config.DEFAULTS``
+    (a key listed twice had two different defaults)."""
+    from flask_server_functions.config import DEFAULTS
+
+    table = (ROOT / "docs/guide.md").read_text().split("\n## Configuration\n", 1)[1]
+    rows = re.findall(r"^\| `(SERVER_FUNCTIONS_\w+)` \|", table, re.M)
+    assert sorted(rows) == sorted(DEFAULTS)

@@ -171,6 +171,23 @@ def test_a_cookieless_no_js_client_sees_its_result(app: Flask, owned: t.Any) -> 
     assert "owner can rename" not in client.get(location).text
 
 
+def test_submitting_again_from_the_landing_page_carries_one_key(app: Flask, owned: t.Any) -> None:
+    # The landing URL has a key; the form there posts it back as its page, and a
+    # second no-JS submission must replace that (spent) key, not add another.
+    client = app.test_client(use_cookies=False)
+    url = form_action(client.get("/board").text)
+    first = client.post(url, data={"name": "one", "_sf_next": "/board?tab=2"})
+    landing = first.headers["Location"]
+    assert landing.count("_sf_kept=") == 1
+    page = landing.split("localhost", 1)[1]
+    second = client.post(url, data={"name": "two", "_sf_next": page})
+    location = second.headers["Location"]
+    assert location.count("_sf_kept=") == 1 and location != landing
+    assert "?tab=2&_sf_kept=" in location
+    shown = client.get(location).text
+    assert 'value="two"' in shown and "owner can rename" in shown
+
+
 def test_a_cookieless_result_is_bounded(app: Flask, sf: ServerFunctions) -> None:
     @sf.function(template="name_form.html")
     def echo(name: str, state: t.Any = None) -> str:

@@ -79,3 +79,25 @@ def test_form_with_its_own_id(client, greet, app: Flask) -> None:  # type: ignor
     result = call_function(client, greet, {"name": "Lin"}, js=False, page="/named", form_id="top")
     assert result.status == 303 and 'id="top-name"' in result.html
     assert '{"hello": "Lin"}' in result.html
+
+
+def test_no_js_follows_the_flash_to_the_page(client, sf: ServerFunctions, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    # The form is not on the page it lands on (its row is gone): the page is sent once
+    # more with the message flashed, and `html` is what the browser ends on.
+    from flask import render_template_string
+
+    from flask_server_functions import refuse
+
+    @sf.function(template="name_form.html")
+    def rename_gone(name: str):  # type: ignore[no-untyped-def]
+        refuse("This task no longer exists.", 404)
+
+    @app.get("/gone")
+    def gone() -> str:
+        return render_template_string(
+            "{% for m in get_flashed_messages() %}<p class=flash>{{ m }}</p>{% endfor %}"
+        )
+
+    result = call_function(client, rename_gone, {"name": "x"}, js=False, page="/gone")
+    assert result.status == 303 and result.page.status_code == 200
+    assert "<p class=flash>This task no longer exists.</p>" in result.html
