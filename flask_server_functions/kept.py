@@ -134,14 +134,18 @@ def take_kept() -> None:
             names.pop(name, None)
 
 
+_UNREAD = object()
+
+
 def session_kept() -> dict[str, t.Any] | None:
     """What the session keeps (read once per request), unless it is past its TTL.
 
     Requests without a session cookie cannot have any: leave the session untouched
     (reading it would add ``Vary: Cookie`` to every response).
     """
-    if "_server_functions_kept" in g:
-        return t.cast("dict[str, t.Any] | None", g._server_functions_kept)
+    kept = g.get("_server_functions_kept", _UNREAD)
+    if kept is not _UNREAD:
+        return t.cast("dict[str, t.Any] | None", kept)
     kept = None
     if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
         kept = session.get(SESSION_KEY)

@@ -38,10 +38,14 @@ def local_page(url: str | None) -> str | None:
 
 
 def _is_local_path(value: str) -> bool:
-    if not value.startswith("/") or value.startswith(("//", "/\\")) or _CONTROL_CHARS.search(value):
-        return False
-    parts = urlsplit(value)
-    return not parts.scheme and not parts.netloc
+    """A path of this site: it starts with one ``/`` (so it has neither a scheme nor a
+    host, as ``urlsplit`` reads it; ``/\\`` is a host to browsers) and has no
+    control characters."""
+    return (
+        value.startswith("/")
+        and not value.startswith(("//", "/\\"))
+        and not _CONTROL_CHARS.search(value)
+    )
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")

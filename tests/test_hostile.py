@@ -7,6 +7,8 @@ import re
 import time
 import typing as t
 
+import hypothesis
+import hypothesis.strategies
 import pytest
 from flask import Blueprint, Flask, render_template_string
 from jinja2 import DictLoader
@@ -325,3 +327,18 @@ def test_async_function_without_asgiref_fails_at_registration(
 
         @sf.function()
         async def later() -> None: ...
+
+
+@hypothesis.given(hypothesis.strategies.text(max_size=40))
+def test_a_local_path_has_neither_scheme_nor_host(value: str) -> None:
+    """The permalink check reads no URL parser: what it accepts, urlsplit and browsers
+    read as a path of this site."""
+    from urllib.parse import urlsplit
+
+    from flask_server_functions.permalink import _is_local_path
+
+    for candidate in (value, "/" + value):
+        if _is_local_path(candidate):
+            parts = urlsplit(candidate)
+            assert not parts.scheme and not parts.netloc
+            assert not candidate.replace("\\", "/").startswith("//")
