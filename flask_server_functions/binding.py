@@ -73,10 +73,15 @@ class Reference:
 
     @classmethod
     def from_sealed(
-        cls, function: ServerFunction[t.Any], sealed: t.Mapping[str, t.Any]
+        cls,
+        function: ServerFunction[t.Any],
+        sealed: t.Mapping[str, t.Any],
+        sealed_json: bytes | None = None,
     ) -> Reference:
-        """The reference a verified token names."""
-        return cls(function, dict(sealed.get("b", {})), sealed.get("t"), dict(sealed.get("o", {})))
+        """The reference a verified token names (``sealed_json``: as the token had it)."""
+        ref = cls(function, dict(sealed.get("b", {})), sealed.get("t"), dict(sealed.get("o", {})))
+        ref._json = sealed_json
+        return ref
 
     @property
     def partial(self) -> str:

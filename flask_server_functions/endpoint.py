@@ -131,10 +131,13 @@ def verify(state: AppState, token: str) -> Reference:
     :raises UnknownFunction: a valid token naming no function, or one served at
         another URL (404, with a message for each).
     """
-    return served_here(state, *state.codec.loads(token))
+    function_id, sealed, sealed_json = state.codec.open(token)
+    return served_here(state, function_id, sealed, sealed_json)
 
 
-def served_here(state: AppState, function_id: str, sealed: dict[str, t.Any]) -> Reference:
+def served_here(
+    state: AppState, function_id: str, sealed: dict[str, t.Any], sealed_json: bytes | None = None
+) -> Reference:
     """The reference to ``function_id`` with ``sealed``, if this URL serves that function
     (a group's function only at its blueprint's URL, where its hooks run).
 
@@ -145,7 +148,7 @@ def served_here(state: AppState, function_id: str, sealed: dict[str, t.Any]) -> 
         raise UnknownFunction()
     if request.endpoint != function.endpoint:  # a routing mismatch, not an old page
         raise UnknownFunction(WRONG_ADDRESS)
-    return Reference.from_sealed(function, sealed)
+    return Reference.from_sealed(function, sealed, sealed_json)
 
 
 def needs_confirmation(path: Path, ref: Reference, form_data: MultiDict[str, t.Any]) -> bool:

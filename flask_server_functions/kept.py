@@ -154,7 +154,7 @@ def session_kept() -> dict[str, t.Any] | None:
                 session.pop(SESSION_KEY, None)
             kept = None
     g._server_functions_kept = kept
-    return kept
+    return t.cast("dict[str, t.Any] | None", kept)
 
 
 def kept_for(ref: Reference) -> dict[str, t.Any] | None:

@@ -10,7 +10,9 @@ import enum
 
 from flask import request
 
-from .htmx import HtmxDetails
+from .htmx import HX_REQUEST, HtmxDetails, environ_key
+
+_HX_REQUEST = environ_key(HX_REQUEST)
 
 
 class Path(enum.Enum):
@@ -37,7 +39,7 @@ def request_path() -> Path:
     comes from code: it is answered as JSON unless htmx sent it."""
     if wants_json():
         return Path.JSON
-    if HtmxDetails.from_request(request).wants_fragment:
+    if request.environ.get(_HX_REQUEST) and HtmxDetails.from_request(request).wants_fragment:
         return Path.HTMX
     if request.environ.get("HTTP_PRECOGNITION", "").strip().lower() == "true":
         return Path.JSON

@@ -96,6 +96,13 @@ def secret_keys(config: t.Mapping[str, t.Any]) -> list[str | bytes]:
     return [*fallbacks, key]
 
 
+def _flat(value: t.Any) -> bool:
+    """A scalar, or a dict of scalars (so a copy of the dict shares nothing mutable)."""
+    if value.__class__ is dict:
+        return all(v.__class__ in (str, int, float, bool) or v is None for v in value.values())
+    return value.__class__ in (str, int, float, bool) or value is None
+
+
 def _remember(cache: dict[str, t.Any], key: str, value: t.Any, size: int) -> None:
     """``cache[key] = value``, forgetting the oldest entry past ``size``."""
     if len(cache) >= size:
@@ -119,8 +126,8 @@ class ReferenceCodec:
         self._signer = Signer(keys, REFERENCE_SALT)
         self._state_signer = Signer(keys, STATE_SALT)
         self._once_signer = Signer(keys, ONCE_SALT)
-        # token -> (function id, sealed JSON or b"", when signed)
-        self._verified: dict[str, tuple[str, bytes, float]] = {}
+        # token -> (function id, sealed JSON or b"", when signed, its values if flat)
+        self._verified: dict[str, tuple[str, bytes, float, dict[str, t.Any] | None]] = {}
         # function id (and sealed JSON) -> (token, when signed)
         self._signed: dict[str, tuple[str, float]] = {}
         self._refresh_after = min(3600.0, (max_age or 36000) / 10)
@@ -170,21 +177,30 @@ class ReferenceCodec:
         :raises ExpiredReference: the signature is valid but older than ``max_age``.
         :raises InvalidReference: anything else wrong with it.
         """
+        function_id, sealed, _ = self.open(token)
+        return function_id, sealed
+
+    def open(self, token: str) -> tuple[str, dict[str, t.Any], bytes]:
+        """:meth:`loads`, and the sealed values as :func:`encode_sealed` wrote them."""
         verified = self._verified.get(token)
         if verified is None:
             verified = self._verify(token)
             _remember(self._verified, token, verified, VERIFIED_CACHE)
-        function_id, plaintext, signed = verified
-        named = function_id, json.loads(plaintext) if plaintext else {}
+        function_id, plaintext, signed, flat = verified
+        if flat is not None:  # scalars two levels down: copies of the dicts are enough
+            sealed = {k: dict(v) if v.__class__ is dict else v for k, v in flat.items()}
+        else:
+            sealed = json.loads(plaintext) if plaintext else {}
         try:
             check_age(None, signed, self.max_age)
         except SignatureExpired as e:
             expired = ExpiredReference()
-            expired.reference = named  # lets the no-JS path find the form to explain it in
+            # lets the no-JS path find the form to explain it in
+            expired.reference = function_id, sealed
             raise expired from e
-        return named
+        return function_id, sealed, plaintext
 
-    def _verify(self, token: str) -> tuple[str, bytes, float]:
+    def _verify(self, token: str) -> tuple[str, bytes, float, dict[str, t.Any] | None]:
         """The function id, sealed JSON (opened) and signing time of a token of ours.
 
         :raises InvalidReference: not canonical, not signed by us, or not sealed by us.
@@ -198,9 +214,11 @@ class ReferenceCodec:
         function_id, sep, sealed = payload.partition(b"~")
         try:
             plaintext = self._open(sealed) if sep else b""
-            if plaintext and not isinstance(json.loads(plaintext), dict):
+            opened = json.loads(plaintext) if plaintext else {}
+            if not isinstance(opened, dict):
                 raise TypeError
-            return function_id.decode("ascii"), plaintext, signed
+            flat = opened if all(map(_flat, opened.values())) else None
+            return function_id.decode("ascii"), plaintext, signed, flat
         except (binascii.Error, ValueError, TypeError) as e:  # pragma: no cover
             raise InvalidReference() from e  # signed by us: only a leaked key gets here
 

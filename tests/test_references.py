@@ -140,6 +140,10 @@ def test_each_call_gets_its_own_copy_of_the_sealed_values() -> None:
     token = c.dumps("abc", {"b": {"tags": ["a"]}})
     c.loads(token)[1]["b"]["tags"].append("changed by a function")
     assert c.loads(token) == ("abc", {"b": {"tags": ["a"]}})
+    flat = c.dumps("abc", {"b": {"id": 1}, "t": "x.html"})
+    c.loads(flat)[1]["b"]["id"] = 2
+    c.loads(flat)[1]["t"] = "other.html"
+    assert c.loads(flat) == ("abc", {"b": {"id": 1}, "t": "x.html"})
 
 
 def test_only_verified_tokens_are_remembered_and_the_caches_are_bounded() -> None:
