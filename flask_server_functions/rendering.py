@@ -127,7 +127,8 @@ def render_refreshed(form: FormState) -> str:
     """The other parts of the page to re-render after ``form``'s call, as htmx
     partials: the group's and the function's ``refresh=``, and what the function asked
     for with :func:`.page.refresh`."""
-    regions = {**form.ref.function.refresh, **asked_refreshes()}
+    asked = asked_refreshes()
+    regions = {**form.ref.function.refresh, **asked} if asked else form.ref.function.refresh
     if not regions:
         return ""
     dialect = app_state().dialect

@@ -129,13 +129,20 @@ def _configured(tracer: t.Any) -> bool:
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
 
-@contextlib.contextmanager
-def call_span(facts: CallFacts) -> t.Iterator[None]:
-    """A span around one call, named and described by ``facts`` when it ends."""
+_NO_SPAN = contextlib.nullcontext()
+
+
+def call_span(facts: CallFacts) -> t.ContextManager[None]:
+    """A span around one call, named and described by ``facts`` when it ends (nothing,
+    without OpenTelemetry or before the app sets a tracer provider)."""
     tracer = _tracer()
     if tracer is None or not _configured(tracer):
-        yield
-        return
+        return _NO_SPAN
+    return _span(tracer, facts)
+
+
+@contextlib.contextmanager
+def _span(tracer: t.Any, facts: CallFacts) -> t.Iterator[None]:
     from opentelemetry.trace import StatusCode
 
     with tracer.start_as_current_span(
