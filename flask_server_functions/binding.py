@@ -19,6 +19,12 @@ if t.TYPE_CHECKING:
     from .functions import ServerFunction
 
 
+#: Digests of sealed values lately made into form keys (the same list is rendered
+#: again and again); at most this many, then it starts afresh.
+DIGESTS_KEPT = 4096
+_DIGESTS: dict[bytes, str] = {}
+
+
 def short_hash(data: bytes, size: int) -> str:
     """The first ``size`` bytes of SHA-256 of ``data``, URL-safe base64 without padding."""
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()[:size]).rstrip(b"=").decode()
@@ -108,9 +114,16 @@ class Reference:
         """Identifies one form on a page: the function, its bound values and template."""
         if self._key is None:
             sealed = self.sealed_json
-            self._key = (
-                f"{self.function.id}-{short_hash(sealed, 6)}" if sealed else self.function.id
-            )
+            if not sealed:
+                self._key = self.function.id
+            else:
+                digest = _DIGESTS.get(sealed)
+                if digest is None:
+                    digest = short_hash(sealed, 6)
+                    if len(_DIGESTS) >= DIGESTS_KEPT:
+                        _DIGESTS.clear()  # a page of forms fills it again in one render
+                    _DIGESTS[sealed] = digest
+                self._key = f"{self.function.id}-{digest}"
         return self._key
 
     def __repr__(self) -> str:

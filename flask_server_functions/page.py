@@ -54,9 +54,12 @@ class Page:
 def current_page_url() -> str:
     """The page a form is rendered on: this request's path, or, while a server
     function's response re-renders forms, the page its form was on."""
-    page: str | None = g.get("server_functions_page") or g.get("_server_functions_path")
+    scratch = g._get_current_object()  # one lookup for both names
+    page: str | None = getattr(scratch, "server_functions_page", None) or getattr(
+        scratch, "_server_functions_path", None
+    )
     if page is None:
-        page = g._server_functions_path = request.full_path.rstrip("?")
+        page = scratch._server_functions_path = request.full_path.rstrip("?")
     return page
 
 

@@ -12,6 +12,7 @@ import secrets
 import typing as t
 
 from flask import current_app, g
+from jinja2 import Environment
 from markupsafe import escape
 
 from .config import app_state
@@ -59,8 +60,7 @@ def render(template_name: str, **context: t.Any) -> str:
     than per form, and each render shares it (Jinja's ``new_context(shared=True)``,
     what ``{% include %}`` does) instead of copying the globals again.
     """
-    base = request_context()
-    env = current_app.jinja_env
+    base, env = _rendering()
     template = env.get_template(template_name)
     if env.is_async:  # pragma: no cover - Flask's environment is not async
         return template.render({**base, **context})
@@ -73,13 +73,18 @@ def render(template_name: str, **context: t.Any) -> str:
 
 def request_context() -> dict[str, t.Any]:
     """What every template the extension renders in this request sees (built once)."""
-    base: dict[str, t.Any] | None = g.get("_server_functions_context")
-    if base is None:
+    return _rendering()[0]
+
+
+def _rendering() -> tuple[dict[str, t.Any], Environment]:
+    """This request's template context and the app's Jinja environment."""
+    cached: tuple[dict[str, t.Any], Environment] | None = g.get("_server_functions_context")
+    if cached is None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         base = dict(app.jinja_env.globals)
         app.update_template_context(base)
-        g._server_functions_context = base
-    return base
+        cached = g._server_functions_context = (base, app.jinja_env)
+    return cached
 
 
 def render_form_body(form: FormState, next_url: str) -> str:
