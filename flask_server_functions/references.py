@@ -103,7 +103,7 @@ def _flat(value: t.Any) -> bool:
     return value.__class__ in (str, int, float, bool) or value is None
 
 
-def _remember(cache: dict[str, t.Any], key: str, value: t.Any, size: int) -> None:
+def _remember(cache: dict[t.Any, t.Any], key: t.Any, value: t.Any, size: int) -> None:
     """``cache[key] = value``, forgetting the oldest entry past ``size``."""
     if len(cache) >= size:
         try:
@@ -128,8 +128,8 @@ class ReferenceCodec:
         self._once_signer = Signer(keys, ONCE_SALT)
         # token -> (function id, sealed JSON or b"", when signed, its values if flat)
         self._verified: dict[str, tuple[str, bytes, float, dict[str, t.Any] | None]] = {}
-        # function id (and sealed JSON) -> (token, when signed)
-        self._signed: dict[str, tuple[str, float]] = {}
+        # (function id, sealed JSON) -> (token, when signed)
+        self._signed: dict[tuple[str, bytes], tuple[str, float]] = {}
         self._refresh_after = min(3600.0, (max_age or 36000) / 10)
         # Newest key first: seal with it, try it first when opening.
         self._ciphers = [
@@ -158,7 +158,7 @@ class ReferenceCodec:
 
     def dumps_json(self, function_id: str, plaintext: bytes) -> str:
         """:meth:`dumps`, for values already encoded by :func:`encode_sealed`."""
-        key = f"{function_id}~{plaintext.decode()}" if plaintext else function_id
+        key = (function_id, plaintext)
         now = time.time()
         cached = self._signed.get(key)
         if cached is not None and 0 <= now - cached[1] < self._refresh_after:

@@ -122,10 +122,11 @@ def render_form_body(form: FormState, next_url: str) -> str:
     form.form_errors_placed = False
     inside = render(partial, form=form)
     # Form-wide errors go first, unless the partial placed them itself.
-    if not form.form_errors_placed:
+    if form.errors and not form.form_errors_placed:
         parts.append(form.form_error())
-    parts.append(inside)
-    return "\n".join(p for p in parts if p)
+    if inside:
+        parts.append(inside)
+    return "\n".join(parts)
 
 
 def render_refreshed(form: FormState) -> str:
