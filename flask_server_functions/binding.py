@@ -25,6 +25,26 @@ DIGESTS_KEPT = 4096
 _DIGESTS: dict[bytes, str] = {}
 
 
+_BOUND_JSON: dict[tuple[t.Any, ...], bytes] = {}
+
+
+def _bound_json(function_id: str, bound: dict[str, t.Any]) -> bytes:
+    """The sealed JSON of a reference with only values bound: remembered (bounded, as
+    :data:`_DIGESTS`) for scalar values, as a page binds each row's id."""
+    try:
+        # with each value's type: True == 1 == 1.0 as keys, not as JSON
+        key = (function_id, *((k, v.__class__, v) for k, v in bound.items()))
+        cached = _BOUND_JSON.get(key)
+    except TypeError:  # a list or a dict among the values: not remembered
+        return encode_sealed({"b": bound})
+    if cached is None:
+        cached = encode_sealed({"b": bound})
+        if len(_BOUND_JSON) >= DIGESTS_KEPT:
+            _BOUND_JSON.clear()
+        _BOUND_JSON[key] = cached
+    return cached
+
+
 def short_hash(data: bytes, size: int) -> str:
     """The first ``size`` bytes of SHA-256 of ``data``, URL-safe base64 without padding."""
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()[:size]).rstrip(b"=").decode()
@@ -105,8 +125,11 @@ class Reference:
     def sealed_json(self) -> bytes:
         """:meth:`sealed` as its token carries it (canonical JSON; empty: nothing)."""
         if self._json is None:
-            sealed = self.sealed()
-            self._json = encode_sealed(sealed) if sealed else b""
+            if self.bound and self.template is None and not self.options:
+                self._json = _bound_json(self.function.id, self.bound)
+            else:
+                sealed = self.sealed()
+                self._json = encode_sealed(sealed) if sealed else b""
         return self._json
 
     @property

@@ -163,3 +163,19 @@ def test_only_verified_tokens_are_remembered_and_the_caches_are_bounded() -> Non
     # The same values get the same token for a while (re-signed past a part of max_age).
     assert c.dumps("abc", {"b": {"id": 5}}) == c.dumps("abc", {"b": {"id": 5}})
     assert c.dumps("abc", {"b": {"id": 5}}) != c.dumps("abc", {"b": {"id": 6}})
+
+
+def test_equal_values_of_other_types_seal_apart() -> None:
+    """Bound values' JSON is remembered per value *and* type (True == 1 == 1.0)."""
+    from flask_server_functions import ServerFunctions
+
+    sf = ServerFunctions()
+
+    @sf.function(template="x.html")
+    def pick(choice=None, other: str = "") -> None:  # type: ignore[no-untyped-def]
+        ...
+
+    seen = {pick.bind(choice=v).sealed_json for v in (True, 1, 1.0, "1", None, False, 0)}
+    assert len(seen) == 7
+    assert pick.bind(choice=True).sealed_json == b'{"b":{"choice":true}}'
+    assert pick.bind(choice=[1]).key != pick.bind(choice=[2]).key  # unhashable: not remembered
