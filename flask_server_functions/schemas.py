@@ -163,8 +163,10 @@ class FilledString(fields.String):
 def is_blank(field: fields.Field[t.Any], value: t.Any) -> bool:
     """Whether ``value`` counts as not sent for ``field``: ``""``, unless the field is
     a required string (whose empty value is ``""``) other than a :class:`FilledString`."""
+    if value != "":  # most values, cheaply
+        return False
     text = isinstance(field, fields.String) and not isinstance(field, FilledString)
-    return value == "" and not (field.required and text)
+    return not (field.required and text)
 
 
 class FormSchema(Schema):
