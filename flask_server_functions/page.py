@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import g, request
 from werkzeug.datastructures import MultiDict
 
+from .permalink import without_kept_key
+
 #: Where one request keeps the regions its function asked for with :func:`refresh`.
 _REFRESH_KEY = "_server_functions_refresh"
 
@@ -56,7 +58,7 @@ def current_page_url() -> str:
     function's response re-renders forms, the page its form was on."""
     page: str | None = g.get("server_functions_page") or g.get("_server_functions_path")
     if page is None:
-        page = g._server_functions_path = request.full_path.rstrip("?")
+        page = g._server_functions_path = without_kept_key(request.full_path.rstrip("?"))
     return page
 
 

@@ -8,6 +8,7 @@ messages for a form the landing page does not render, cookieless no-JS clients,
 from __future__ import annotations
 
 import logging
+import re
 import typing as t
 
 import pytest
@@ -169,6 +170,35 @@ def test_a_cookieless_no_js_client_sees_its_result(app: Flask, owned: t.Any) -> 
     assert "owner can rename" in page and 'value="typed"' in page
     # the key is good for one request
     assert "owner can rename" not in client.get(location).text
+
+
+def test_a_browser_that_keeps_the_cookie_lands_on_clean_urls(app: Flask, owned: t.Any) -> None:
+    # A first visit has no session cookie: its first no-JS result rides in the URL.
+    # Once the browser has kept the cookie, taking the result out of the session on
+    # the landing page must not delete it, and the form there must not carry the
+    # spent key on: later submissions use the session and land on a clean URL.
+    client = app.test_client()
+    url = form_action(client.get("/board").text)
+    first = client.post(url, data={"name": "one", "_sf_next": "/board?tab=2"})
+    assert "?tab=2&_sf_kept=" in first.headers["Location"]
+    landing = client.get(first.headers["Location"])
+    assert 'value="one"' in landing.text
+    assert "Max-Age=0" not in landing.headers.get("Set-Cookie", "")
+    page = landing.text
+    for name in ("two", "three"):
+        next_url = re.search(r'name="_sf_next" value="([^"]+)"', page)
+        assert next_url and next_url.group(1) == "/board?tab=2"
+        again = client.post(url, data={"name": name, "_sf_next": next_url.group(1)})
+        assert again.headers["Location"] == "http://localhost/board?tab=2"
+        page = client.get("/board?tab=2").text
+        assert f'value="{name}"' in page and "owner can rename" in page
+    assert 'value="three"' not in client.get("/board").text  # shown once
+
+
+def test_pages_without_forms_used_leave_the_session_alone(app: Flask, owned: t.Any) -> None:
+    client = app.test_client()
+    page = client.get("/board")
+    assert "Set-Cookie" not in page.headers and "Cookie" not in page.headers.get("Vary", "")
 
 
 def test_submitting_again_from_the_landing_page_carries_one_key(app: Flask, owned: t.Any) -> None:
