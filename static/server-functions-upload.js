@@ -6,8 +6,9 @@
     return el && el.closest ? el.closest("form[data-sf-form]") : null;
   }
 
+  // Decimal units, as the server's messages: 1 KB = 1000 bytes, 1 MB = 1,000,000.
   function size(n) {
-    return n < 1048576 ? Math.ceil(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+    return n < 1e6 ? Math.ceil(n / 1e3) + " KB" : (n / 1e6).toFixed(1) + " MB";
   }
 
   function progress(form, loaded, total) {

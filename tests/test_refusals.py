@@ -386,15 +386,21 @@ def test_every_303_is_absolute(client: FlaskClient, owned: t.Any) -> None:
 # --- sizes, the client script --------------------------------------------------------
 
 
-def test_sizes_speak_in_kb_and_mb() -> None:
+def test_sizes_speak_in_decimal_kb_and_mb() -> None:
     from flask_server_functions.errors import size_text
 
-    assert [size_text(n) for n in (512, 2048, 1536, 2 * 1024 * 1024, 3_500_000)] == [
+    sizes = (512, 999, 1000, 1500, 200_000, 300_000, 1_048_576, 1_960_000, 3_500_000, 5 * 10**9)
+    assert [size_text(n) for n in sizes] == [
         "512 bytes",
-        "2 KB",
+        "999 bytes",
+        "1 KB",
         "1.5 KB",
-        "2 MB",
-        "3.3 MB",
+        "200 KB",  # as the developer wrote it, not 195.3 KB
+        "300 KB",
+        "1 MB",
+        "1.9 MB",  # rounded down: never more than the limit
+        "3.5 MB",
+        "5 GB",
     ]
 
 
@@ -405,9 +411,13 @@ def test_a_file_over_its_size_says_so_in_mb(app: Flask, sf: ServerFunctions) -> 
 
     from flask_server_functions.schemas import File
 
-    field = File(max_size=2 * 1024 * 1024)
-    big = FileStorage(io.BytesIO(b"x" * (2 * 1024 * 1024 + 1)), "big.png", content_type="image/png")
+    field = File(max_size=2_000_000)
+    big = FileStorage(io.BytesIO(b"x" * 2_000_001), "big.png", content_type="image/png")
     with pytest.raises(ValidationError, match=r"at most 2 MB\)"):
+        field.deserialize(big)
+    field = File(max_size=200_000)
+    big = FileStorage(io.BytesIO(b"x" * 200_001), "big.png", content_type="image/png")
+    with pytest.raises(ValidationError, match=r"at most 200 KB\)"):
         field.deserialize(big)
 
 

@@ -36,7 +36,7 @@ LINES = [f"Imported note {i}" for i in range(1, 11)]
 #: Records every "Imported n of m" the import form shows, and every value the
 #: upload progress bar takes, in the order they appear.
 RECORDER = """
-window.seen = {imports: [], progress: [], answered: null};
+window.seen = {imports: [], progress: [], texts: [], answered: null};
 document.addEventListener("DOMContentLoaded", () => {
 new MutationObserver(() => {
   const status = document.querySelector("#import-form .import-status");
@@ -47,6 +47,8 @@ new MutationObserver((records) => {
   for (const r of records) {
     if (r.target.matches("progress[data-sf-progress]") && r.attributeName === "value") {
       window.seen.progress.push([r.target.value, r.target.max]);
+      const text = r.target.parentElement.querySelector("[data-sf-progress-text]");
+      if (text) window.seen.texts.push(text.textContent);
     }
   }
 }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ["value"]});
@@ -207,6 +209,8 @@ def test_throttled_upload_reports_progress(js_page: Page, server: LiveServer) ->
     values = [v for v, _ in before_answer]
     assert values == sorted(values)  # it only rises
     assert before_answer[-1][1] >= len(image)  # bytes of the whole body
+    total = before_answer[-1][1]  # under 1 MB: in decimal KB (1 KB = 1000 bytes)
+    assert seen["texts"][-1].endswith(f" of {-(-total // 1000)} KB"), seen["texts"][-3:]
     assert server.note_texts() == ["With a big picture"] and len(server.uploads()) == 1
 
 
