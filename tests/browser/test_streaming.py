@@ -151,11 +151,21 @@ def test_cancel_mid_stream_stops_the_writes(js_page: Page, slow_server: LiveServ
     cancel.click()
     expect(form).not_to_have_attribute("aria-busy", "true")
     expect(form.get_by_role("button", name="Import")).to_be_enabled()
+    # the call ends visibly: the form says it was cancelled, and so does the live region
+    expect(form.locator(".sf-cancelled[role=status]")).to_have_text("Cancelled.")
+    live = js_page.locator(".sf-live[aria-live=polite]")
+    expect(live).to_contain_text("Cancelled.")
     stopped = wait_for_setting(slow_server, "last_import")  # the generator's finally: ran
     done, total = (int(n) for n in stopped.split(" of "))
     assert total == 10 and done < 10
     assert len(slow_server.note_texts()) == done  # no write after the stop
     assert not form.locator(".import-status").text_content().strip().endswith("10 of 10")
+    # imported again: the answer replaces the notice
+    form.locator("input[type=file]").set_input_files(notes_file(LINES[:2]))
+    form.get_by_role("button", name="Import").click()
+    expect(form.locator(".import-status")).to_contain_text("Imported 2 of 2")
+    expect(form).not_to_have_attribute("aria-busy", "true")
+    expect(form.locator(".sf-cancelled")).to_have_count(0)
 
 
 def test_escape_cancels_a_pending_import(js_page: Page, slow_server: LiveServer) -> None:
@@ -165,8 +175,12 @@ def test_escape_cancels_a_pending_import(js_page: Page, slow_server: LiveServer)
     form.locator("input[type=file]").set_input_files(notes_file())
     form.get_by_role("button", name="Import").click()
     expect(form.locator(".import-status")).to_contain_text("Imported 1 of 10")
+    # the button's own text for the notice (to translate it)
+    form.locator("[data-sf-cancel]").evaluate("b => { b.dataset.sfCancelled = 'Abgebrochen.' }")
     js_page.keyboard.press("Escape")
     expect(form).not_to_have_attribute("aria-busy", "true")
+    expect(form.get_by_role("status").filter(has_text="Abgebrochen.")).to_have_count(1)
+    expect(js_page.locator(".sf-live[aria-live=polite]")).to_contain_text("Abgebrochen.")
     done = int(wait_for_setting(slow_server, "last_import").split(" of ")[0])
     assert done < 10 and len(slow_server.note_texts()) == done
 
