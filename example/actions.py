@@ -75,7 +75,7 @@ class NewNote(NoteText):
     """A new note: its text, and an optional image."""
 
     image = File(
-        max_size=2 * 1024 * 1024,
+        max_size=2_000_000,
         content_types=["image/png", "image/jpeg", "image/gif", "image/webp"],
         load_default=None,
     )
@@ -89,7 +89,7 @@ NOTES_LIST = {"notes-list": "partials/notes_list.html"}
     schema=NewNote,
     refresh=NOTES_LIST,
     trigger="notes-changed",
-    max_body=3 * 1024 * 1024,
+    max_body=3_000_000,
     idempotent=True,
     rate_limit="30/minute",
     live=True,
@@ -175,7 +175,7 @@ def plan_task(
 class NotesFile(Schema):
     """A text file of notes, one per line."""
 
-    file = File(required=True, max_size=64 * 1024, content_types=["text/plain"])
+    file = File(required=True, max_size=64_000, content_types=["text/plain"])
 
 
 @sf.function(

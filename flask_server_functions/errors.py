@@ -160,10 +160,15 @@ def plain_message(error: HTTPException) -> str:
 
 
 def size_text(size: int) -> str:
-    """A size as people write it: ``"512 bytes"``, ``"64 KB"``, ``"2 MB"``, ``"1.5 MB"``."""
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+    """A size as people (and developers, in ``max_size=200_000``) write it, in decimal
+    SI units: ``"512 bytes"``, ``"200 KB"`` (200,000 bytes), ``"2 MB"``, ``"1.5 MB"``.
+
+    Rounded down to a tenth, so a limit is never said to be larger than it is.
+    """
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
         if size >= scale:
-            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+            tenths = size * 10 // scale
+            return f"{tenths // 10}.{tenths % 10}".removesuffix(".0") + f" {unit}"
     return f"{size} bytes"
 
 

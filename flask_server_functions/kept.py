@@ -28,6 +28,10 @@ from .stores import encode
 
 #: The session key of the state kept across a no-JS redirect.
 SESSION_KEY = "_server_functions_kept"
+#: A session key that stays when the kept state is taken: a session left empty would
+#: have Flask delete the cookie, and every later no-JS POST would look cookieless
+#: (:mod:`.landing`). Only sessions that kept a no-JS result carry it.
+MARKER_KEY = "_sf"
 
 #: Kept data larger than this (serialised, in bytes) goes to the server-side store,
 #: with only a ticket in the session: browsers drop cookies over about 4 KB, and the
@@ -57,13 +61,16 @@ def values_fit(values: t.Mapping[str, list[t.Any]]) -> bool:
 def keep(form: FormState) -> None:
     """Keep ``form``'s state until its form is shown again: in the session, or, when
     it is too large for a cookie (a long text typed without JavaScript), in the
-    store (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session. Never raises."""
+    store (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session. Never raises.
+
+    The session also gets :data:`MARKER_KEY`, which stays when the state is taken."""
     try:
         data = _kept_record(form)
     except Exception:  # RecursionError, an unserialisable state, the store unavailable
         current_app.logger.warning("server functions: state not kept", exc_info=True)
         data = small_record(form, NOT_KEPT)
     session[SESSION_KEY] = data
+    session[MARKER_KEY] = 1
 
 
 def _kept_record(form: FormState) -> dict[str, t.Any]:

@@ -7,7 +7,10 @@
   :func:`take_from_url` (a ``before_request`` hook) takes it out on that GET (and
   drops it when the session brought the result after all). The key
   is good for one request and :data:`~.kept.KEPT_TTL` seconds, and the record is
-  bounded like any kept one.
+  bounded like any kept one. A browser that keeps cookies takes this path once: the
+  session it got keeps :data:`~.kept.MARKER_KEY` (so its cookie is not deleted when
+  the result is taken), and the landing page's forms do not carry the spent key on
+  (:func:`~.permalink.without_kept_key`).
 * **The form is not on the page** (its row was deleted in another tab, or the
   permalink shows other forms): :func:`flash_unshown` (an ``after_request`` hook)
   flashes the form-wide messages the page did not render, and sends the browser to

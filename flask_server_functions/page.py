@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import g, request
 from werkzeug.datastructures import MultiDict
 
+from .permalink import without_kept_key
+
 #: Where one request keeps the regions its function asked for with :func:`refresh`.
 _REFRESH_KEY = "_server_functions_refresh"
 
@@ -59,7 +61,7 @@ def current_page_url() -> str:
         scratch, "_server_functions_path", None
     )
     if page is None:
-        page = scratch._server_functions_path = request.full_path.rstrip("?")
+        page = scratch._server_functions_path = without_kept_key(request.full_path.rstrip("?"))
     return page
 
 

@@ -3,22 +3,25 @@
 Taken from the form's hidden ``_sf_next`` field, else the ``Referer`` of this
 site, else ``/``; never another site, and nothing that could split a header.
 :func:`local_page` reads a page of this site from a full URL (``Referer``,
-htmx's ``HX-Current-URL``) the same way.
+htmx's ``HX-Current-URL``) the same way. Neither passes on a spent one-time
+``_sf_kept`` key (:func:`without_kept_key`).
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import request
+
+from .wire import KEPT_PARAM
 
 
 def safe_next_url(value: str | None) -> str:
     """The permalink a no-JS submission lands on: a path on this site, never elsewhere
     (and nothing that could split a header)."""
     if value and _is_local_path(value):
-        return value
+        return without_kept_key(value)
     return local_page(request.referrer) or "/"
 
 
@@ -34,7 +37,18 @@ def local_page(url: str | None) -> str | None:
         return None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     # not "//evil.example" from http://host//evil.example
-    return path if _is_local_path(path) else None
+    return without_kept_key(path) if _is_local_path(path) else None
+
+
+def without_kept_key(url: str) -> str:
+    """``url`` less its one-time ``_sf_kept`` key: good for one request, spent once
+    the page it landed on is shown, so a form on that page must not carry it on (the
+    next submission would land on it again, or add a second key)."""
+    if KEPT_PARAM not in url:  # nearly always: no parsing
+        return url
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and p.split("=", 1)[0] != KEPT_PARAM)
+    return urlunsplit(parts._replace(query=query))
 
 
 def _is_local_path(value: str) -> bool:

@@ -20,8 +20,11 @@ to its end and answers with its final state as usual (so without JS, the 303 sho
 the final state only).
 
 A failure on the way ends the stream with an error state (logged with an error id,
-as :mod:`.invoke` does); a client that goes away closes the generator on the next
-state it yields, so its ``finally:`` blocks run.
+as :mod:`.invoke` does); a client that goes away (a cancel, a closed tab) closes the
+generator on the next state it yields after its write fails, so its ``finally:``
+blocks run. Nothing more reaches that client: its form keeps the last state it was
+sent (the client script adds "Cancelled." on a cancel), and the ``refresh=``
+regions and ``trigger=`` events, sent with the final state only, are not.
 """
 
 from __future__ import annotations

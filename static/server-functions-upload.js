@@ -6,8 +6,9 @@
     return el && el.closest ? el.closest("form[data-sf-form]") : null;
   }
 
+  // Decimal units, as the server's messages: 1 KB = 1000 bytes, 1 MB = 1,000,000.
   function size(n) {
-    return n < 1048576 ? Math.ceil(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB";
+    return n < 1e6 ? Math.ceil(n / 1e3) + " KB" : (n / 1e6).toFixed(1) + " MB";
   }
 
   function progress(form, loaded, total) {
@@ -71,8 +72,27 @@
     }
   });
 
+  // A cancelled call ends visibly: "Cancelled." (the cancel button's
+  // data-sf-cancelled text, to translate it) as a status in the form, added before
+  // the main script announces what is new (a capturing listener runs first). What
+  // the call showed last stays; the server stops at the next state it yields.
+  document.addEventListener("htmx:finally:request", function (event) {
+    var form = formOf(event.target);
+    if (!form || !form._sfCancel) return;
+    form._sfCancel = false;
+    form.querySelectorAll(".sf-cancelled").forEach(function (el) { el.remove(); });
+    var button = form.querySelector("[data-sf-cancel]"), said = document.createElement("p");
+    said.className = "sf-cancelled";
+    said.setAttribute("role", "status");
+    said.textContent = (button && button.getAttribute("data-sf-cancelled")) || "Cancelled.";
+    form.appendChild(said);
+  }, true);
+
   function cancel(form) {
-    if (form && form.getAttribute("aria-busy") === "true") htmx.trigger(form, "htmx:abort");
+    if (form && form.getAttribute("aria-busy") === "true") {
+      form._sfCancel = true;  // (hx-sse aborts a stream that ended, too)
+      htmx.trigger(form, "htmx:abort");
+    }
   }
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-sf-cancel]");

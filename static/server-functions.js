@@ -71,10 +71,12 @@
   });
 
   var live;
-  // Announce what is new since the call began, else a plain word.
+  // Announce what is new since the call began and rendered (not inside a hidden
+  // region, display:none or visibility:hidden), else a plain word.
   function announce(old, status) {
     var text = [].filter.call(document.querySelectorAll(SAID), function (el) {
-      return old.indexOf(el) < 0;
+      return old.indexOf(el) < 0 && (el.checkVisibility
+        ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length);
     }).map(function (el) { return el.textContent.trim(); }).filter(Boolean).join(" ") ||
       (status >= 400 ? "Something went wrong." : "Done.");
     if (!live || !live.isConnected) {  // a boosted swap removes it

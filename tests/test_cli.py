@@ -44,7 +44,7 @@ def test_list_shows_each_group_url_guards_and_limits(app: Flask, sf: ServerFunct
     admin = Blueprint("admin", __name__, url_prefix="/admin")
     admin_functions = sf.group("admin", blueprint=admin, require=is_admin)
 
-    @admin_functions.function(max_body=3 * 1024 * 1024)
+    @admin_functions.function(max_body=300_000)
     def ban(user_id: int) -> None: ...
 
     app.register_blueprint(admin)
@@ -53,7 +53,7 @@ def test_list_shows_each_group_url_guards_and_limits(app: Flask, sf: ServerFunct
     assert "    guards: signed_in, is_admin\n" in result.output
     assert "    url: POST /admin/_sf/<token>\n" in result.output
     assert "    group: admin\n" in result.output
-    assert "    limits: body 3 MB, 200 fields\n" in result.output
+    assert "    limits: body 300 KB, 200 fields\n" in result.output  # decimal, not 293 KB
 
 
 def test_list_says_when_a_group_is_not_served(app: Flask, sf: ServerFunctions) -> None:

@@ -8,6 +8,7 @@ messages for a form the landing page does not render, cookieless no-JS clients,
 from __future__ import annotations
 
 import logging
+import re
 import typing as t
 
 import pytest
@@ -169,6 +170,35 @@ def test_a_cookieless_no_js_client_sees_its_result(app: Flask, owned: t.Any) -> 
     assert "owner can rename" in page and 'value="typed"' in page
     # the key is good for one request
     assert "owner can rename" not in client.get(location).text
+
+
+def test_a_browser_that_keeps_the_cookie_lands_on_clean_urls(app: Flask, owned: t.Any) -> None:
+    # A first visit has no session cookie: its first no-JS result rides in the URL.
+    # Once the browser has kept the cookie, taking the result out of the session on
+    # the landing page must not delete it, and the form there must not carry the
+    # spent key on: later submissions use the session and land on a clean URL.
+    client = app.test_client()
+    url = form_action(client.get("/board").text)
+    first = client.post(url, data={"name": "one", "_sf_next": "/board?tab=2"})
+    assert "?tab=2&_sf_kept=" in first.headers["Location"]
+    landing = client.get(first.headers["Location"])
+    assert 'value="one"' in landing.text
+    assert "Max-Age=0" not in landing.headers.get("Set-Cookie", "")
+    page = landing.text
+    for name in ("two", "three"):
+        next_url = re.search(r'name="_sf_next" value="([^"]+)"', page)
+        assert next_url and next_url.group(1) == "/board?tab=2"
+        again = client.post(url, data={"name": name, "_sf_next": next_url.group(1)})
+        assert again.headers["Location"] == "http://localhost/board?tab=2"
+        page = client.get("/board?tab=2").text
+        assert f'value="{name}"' in page and "owner can rename" in page
+    assert 'value="three"' not in client.get("/board").text  # shown once
+
+
+def test_pages_without_forms_used_leave_the_session_alone(app: Flask, owned: t.Any) -> None:
+    client = app.test_client()
+    page = client.get("/board")
+    assert "Set-Cookie" not in page.headers and "Cookie" not in page.headers.get("Vary", "")
 
 
 def test_submitting_again_from_the_landing_page_carries_one_key(app: Flask, owned: t.Any) -> None:
@@ -356,15 +386,21 @@ def test_every_303_is_absolute(client: FlaskClient, owned: t.Any) -> None:
 # --- sizes, the client script --------------------------------------------------------
 
 
-def test_sizes_speak_in_kb_and_mb() -> None:
+def test_sizes_speak_in_decimal_kb_and_mb() -> None:
     from flask_server_functions.errors import size_text
 
-    assert [size_text(n) for n in (512, 2048, 1536, 2 * 1024 * 1024, 3_500_000)] == [
+    sizes = (512, 999, 1000, 1500, 200_000, 300_000, 1_048_576, 1_960_000, 3_500_000, 5 * 10**9)
+    assert [size_text(n) for n in sizes] == [
         "512 bytes",
-        "2 KB",
+        "999 bytes",
+        "1 KB",
         "1.5 KB",
-        "2 MB",
-        "3.3 MB",
+        "200 KB",  # as the developer wrote it, not 195.3 KB
+        "300 KB",
+        "1 MB",
+        "1.9 MB",  # rounded down: never more than the limit
+        "3.5 MB",
+        "5 GB",
     ]
 
 
@@ -375,9 +411,13 @@ def test_a_file_over_its_size_says_so_in_mb(app: Flask, sf: ServerFunctions) -> 
 
     from flask_server_functions.schemas import File
 
-    field = File(max_size=2 * 1024 * 1024)
-    big = FileStorage(io.BytesIO(b"x" * (2 * 1024 * 1024 + 1)), "big.png", content_type="image/png")
+    field = File(max_size=2_000_000)
+    big = FileStorage(io.BytesIO(b"x" * 2_000_001), "big.png", content_type="image/png")
     with pytest.raises(ValidationError, match=r"at most 2 MB\)"):
+        field.deserialize(big)
+    field = File(max_size=200_000)
+    big = FileStorage(io.BytesIO(b"x" * 200_001), "big.png", content_type="image/png")
+    with pytest.raises(ValidationError, match=r"at most 200 KB\)"):
         field.deserialize(big)
 
 

@@ -36,7 +36,7 @@ LINES = [f"Imported note {i}" for i in range(1, 11)]
 #: Records every "Imported n of m" the import form shows, and every value the
 #: upload progress bar takes, in the order they appear.
 RECORDER = """
-window.seen = {imports: [], progress: [], answered: null};
+window.seen = {imports: [], progress: [], texts: [], answered: null};
 document.addEventListener("DOMContentLoaded", () => {
 new MutationObserver(() => {
   const status = document.querySelector("#import-form .import-status");
@@ -47,6 +47,8 @@ new MutationObserver((records) => {
   for (const r of records) {
     if (r.target.matches("progress[data-sf-progress]") && r.attributeName === "value") {
       window.seen.progress.push([r.target.value, r.target.max]);
+      const text = r.target.parentElement.querySelector("[data-sf-progress-text]");
+      if (text) window.seen.texts.push(text.textContent);
     }
   }
 }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ["value"]});
@@ -149,11 +151,21 @@ def test_cancel_mid_stream_stops_the_writes(js_page: Page, slow_server: LiveServ
     cancel.click()
     expect(form).not_to_have_attribute("aria-busy", "true")
     expect(form.get_by_role("button", name="Import")).to_be_enabled()
+    # the call ends visibly: the form says it was cancelled, and so does the live region
+    expect(form.locator(".sf-cancelled[role=status]")).to_have_text("Cancelled.")
+    live = js_page.locator(".sf-live[aria-live=polite]")
+    expect(live).to_contain_text("Cancelled.")
     stopped = wait_for_setting(slow_server, "last_import")  # the generator's finally: ran
     done, total = (int(n) for n in stopped.split(" of "))
     assert total == 10 and done < 10
     assert len(slow_server.note_texts()) == done  # no write after the stop
     assert not form.locator(".import-status").text_content().strip().endswith("10 of 10")
+    # imported again: the answer replaces the notice
+    form.locator("input[type=file]").set_input_files(notes_file(LINES[:2]))
+    form.get_by_role("button", name="Import").click()
+    expect(form.locator(".import-status")).to_contain_text("Imported 2 of 2")
+    expect(form).not_to_have_attribute("aria-busy", "true")
+    expect(form.locator(".sf-cancelled")).to_have_count(0)
 
 
 def test_escape_cancels_a_pending_import(js_page: Page, slow_server: LiveServer) -> None:
@@ -163,8 +175,12 @@ def test_escape_cancels_a_pending_import(js_page: Page, slow_server: LiveServer)
     form.locator("input[type=file]").set_input_files(notes_file())
     form.get_by_role("button", name="Import").click()
     expect(form.locator(".import-status")).to_contain_text("Imported 1 of 10")
+    # the button's own text for the notice (to translate it)
+    form.locator("[data-sf-cancel]").evaluate("b => { b.dataset.sfCancelled = 'Abgebrochen.' }")
     js_page.keyboard.press("Escape")
     expect(form).not_to_have_attribute("aria-busy", "true")
+    expect(form.get_by_role("status").filter(has_text="Abgebrochen.")).to_have_count(1)
+    expect(js_page.locator(".sf-live[aria-live=polite]")).to_contain_text("Abgebrochen.")
     done = int(wait_for_setting(slow_server, "last_import").split(" of ")[0])
     assert done < 10 and len(slow_server.note_texts()) == done
 
@@ -207,6 +223,8 @@ def test_throttled_upload_reports_progress(js_page: Page, server: LiveServer) ->
     values = [v for v, _ in before_answer]
     assert values == sorted(values)  # it only rises
     assert before_answer[-1][1] >= len(image)  # bytes of the whole body
+    total = before_answer[-1][1]  # under 1 MB: in decimal KB (1 KB = 1000 bytes)
+    assert seen["texts"][-1].endswith(f" of {-(-total // 1000)} KB"), seen["texts"][-3:]
     assert server.note_texts() == ["With a big picture"] and len(server.uploads()) == 1
 
 
