@@ -16,10 +16,10 @@ def _kib(n: int) -> str:
     return f"{n / 1024:.1f} KiB"
 
 
-#: The scripts server-functions.js loads where a page needs them (its ``load()``):
-#: the data attribute naming each, and what on the page makes it load.
+#: The scripts server-functions.js loads with the page where it needs them (its
+#: ``load()``): the data attribute naming each, and what on the page makes it load.
+#: (htmx's hx-sse, ``data-sse``, loads only when a streaming form is first sent.)
 ON_DEMAND = {
-    "data-sse": (r"<form\b[^>]*\bdata-sf-stream\b",),
     "data-live": (r"<form\b[^>]*\bdata-sf-live\b",),
     "data-upload": (
         r"<form\b[^>]*\bdata-sf-stream\b",

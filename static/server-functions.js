@@ -37,6 +37,22 @@
     var form = event.target, ctx = event.detail.ctx;
     if (!form.matches("form[data-sf-form]")) return;
     if (form._sf) return event.preventDefault();
+    // A streaming form's first call waits for hx-sse, loaded only then (without it,
+    // the form is sent as if JavaScript were off).
+    var sse = data.sse && form.hasAttribute("data-sf-stream") && !(need[data.sse] || {}).ok;
+    if (sse) {
+      event.preventDefault();
+      if (form._sfWait) return;
+      form._sfWait = 1;
+      var by = ctx.sourceEvent && ctx.sourceEvent.submitter;
+      need(data.sse, "body");
+      need[data.sse].addEventListener("load", function () {
+        form._sfWait = 0;
+        form.requestSubmit(by);
+      });
+      need[data.sse].addEventListener("error", function () { form.submit(); });
+      return;
+    }
     ctx.request.action ||= form.getAttribute("action");
     if (!own(form, "target")) ctx.target = form;
     if (!own(form, "swap")) ctx.swap = "innerHTML";
@@ -115,16 +131,17 @@
     again.focus();
   });
 
-  // hx-sse, the uploader and live validation load only where a form uses them.
+  // The uploader and live validation load only where a form uses them (hx-sse: when
+  // a streaming form is first sent).
   function need(src, selector) {
     if (!src || need[src] || !window.htmx || !document.querySelector(selector)) return;
     var tag = need[src] = document.createElement("script");
     tag.src = src;
     tag.nonce = script.nonce;
+    tag.onload = function () { tag.ok = 1; };
     document.head.appendChild(tag);
   }
   function load() {
-    need(data.sse, "form[data-sf-stream]");
     need(data.live, "form[data-sf-live]");
     need(data.upload, "form[data-sf-stream], form[data-sf-form][enctype^=multipart], [data-sf-cancel]");
   }

@@ -122,8 +122,11 @@ def test_streamed_import_shows_intermediate_states(js_page: Page, slow_server: L
     open_page(js_page, slow_server)
     form = import_form(js_page)
     expect(form).to_have_attribute("data-htmx-powered", "true")
+    sse = js_page.locator('script[src*="hx-sse"]')
+    expect(sse).to_have_count(0)  # hx-sse loads when a streaming form is first sent
     form.locator("input[type=file]").set_input_files(notes_file())
     form.get_by_role("button", name="Import").click()
+    expect(sse).to_have_count(1)
     expect(form).to_have_attribute("aria-busy", "true")
     expect(form.locator(".import-status")).to_contain_text("Imported 10 of 10")
     expect(form).not_to_have_attribute("aria-busy", "true")  # pending until the last state
