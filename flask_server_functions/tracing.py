@@ -109,21 +109,29 @@ class CallFacts:
 @functools.cache
 def _tracer() -> t.Any:
     """The extension's tracer, or None without OpenTelemetry."""
-    try:
-        from opentelemetry import trace
-    except ImportError:
+    trace = _trace()
+    if trace is None:
         return None
     from ._version import __version__
 
     return trace.get_tracer(TRACER_NAME, __version__)
 
 
+@functools.cache
+def _trace() -> t.Any:
+    """OpenTelemetry's ``trace`` module, or None without it."""
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    return trace
+
+
 def _configured(tracer: t.Any) -> bool:
     """Whether spans would record: the API's proxy tracer hands out spans that record
     nothing until the app sets a tracer provider, so none is made (the check costs
     less than one)."""
-    from opentelemetry import trace
-
+    trace = _trace()
     if not isinstance(tracer, trace.ProxyTracer):
         return True
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)

@@ -199,6 +199,7 @@ def test_without_opentelemetry_nothing_is_recorded(monkeypatch: pytest.MonkeyPat
     import sys
 
     tracing_module._tracer.cache_clear()
+    tracing_module._trace.cache_clear()
     real_import = builtins.__import__
 
     def no_otel(name: str, *args: t.Any, **kwargs: t.Any) -> t.Any:
@@ -215,3 +216,4 @@ def test_without_opentelemetry_nothing_is_recorded(monkeypatch: pytest.MonkeyPat
             facts.ran(200, False, None)
     finally:
         tracing_module._tracer.cache_clear()
+        tracing_module._trace.cache_clear()
