@@ -138,8 +138,9 @@ def refusal(
 
     * JSON: ``{"error": message}`` with the status (401 and ``"login"`` for the login view).
     * htmx: allowed, the form re-rendered with the message and the submitted values,
-      with the status (htmx 4 swaps 4xx); else the message alone, appended to the
-      form (``HX-Reswap: beforeend``), whose inputs keep what was typed.
+      with the status (htmx 4 swaps 4xx); else the message alone, put at the top of the
+      form (``HX-Reswap: afterbegin``, where the page without JS shows it too), whose
+      inputs keep what was typed.
     * no JS: ``303`` back to the page, the message in the form (or flashed) and the
       input kept. A cross-origin request gets Flask's error response (so
       ``app.errorhandler`` applies): it is not the user's own page.
@@ -158,7 +159,7 @@ def refusal(
     page = safe_next_url(form_data.get(NEXT_FIELD))
     if path is Path.HTMX and (ref is None or not allowed):
         fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
-        return fragment, error.code, {htmx.HX_RESWAP: "beforeend"}
+        return fragment, error.code, {htmx.HX_RESWAP: "afterbegin"}
     if ref is None:
         flash(message, "error")
         return see_other(page)

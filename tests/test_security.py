@@ -891,7 +891,7 @@ def test_require_guard_refuses_with_403(client: FlaskClient, page, guarded, mode
         # only the message, appended to the form (whose inputs keep what was typed):
         # never the function's partial, which the caller may not see
         verdict(r, 403, ran=False)
-        assert r.headers["HX-Reswap"] == "beforeend"
+        assert r.headers["HX-Reswap"] == "afterbegin"
         assert r.text == '<p class="sf-form-error" role="alert">You are not allowed to do this.</p>'
     else:  # back to the page, the message in the form and the input kept
         verdict(r, 303, ran=False)
@@ -972,7 +972,7 @@ def test_expired_with_htmx_is_400_with_the_message_only(
     # the message, appended to the form whose inputs still hold what was typed; never
     # the function's partial (its bound values and live data), rendered for a token
     # no longer valid
-    assert r.headers["HX-Reswap"] == "beforeend"
+    assert r.headers["HX-Reswap"] == "afterbegin"
     assert r.text == (
         '<p class="sf-form-error" role="alert">This form has expired. Reload the page and'
         " try again.</p>"
