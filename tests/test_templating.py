@@ -204,3 +204,36 @@ def test_group_blueprint_not_registered_is_a_clear_error(sf: ServerFunctions) ->
     sf.init_app(app)
     with pytest.raises(RuntimeError, match="not registered on this app"):
         render(app, "{{ server_function_url(fn) }}", fn=ban.bind(user_id=1))
+
+
+@pytest.mark.parametrize(("dialect", "prefix"), [("4", "hx-"), ("4", "data-hx-"), ("2", "hx-")])
+def test_the_form_tag_is_the_same_with_and_without_attrs(dialect: str, prefix: str) -> None:
+    """server_form writes its tag on two paths (the common one, and the one that merges
+    ``attrs``): an attribute left out (``None``) must give exactly the common one."""
+    from jinja2 import DictLoader
+
+    sf = ServerFunctions()
+
+    @sf.function(template="p.html", live=True)
+    def upload(note_id: int, image: FileStorage):  # type: ignore[no-untyped-def]
+        return None
+
+    @sf.function(template="p.html")
+    def progress(n: int):  # type: ignore[no-untyped-def]
+        yield {"n": n}
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY="s", SERVER_FUNCTIONS_DIALECT=dialect, SERVER_FUNCTIONS_ATTRIBUTE_PREFIX=prefix
+    )
+    app.jinja_loader = DictLoader({"p.html": "<button>Go</button>"})  # type: ignore[assignment]
+    sf.init_app(app)
+    for source in (
+        "{{ server_form(server_functions.upload.bind(note_id=3)ATTRS) }}",
+        "{{ server_form(server_functions.upload.bind(note_id=3), class_='wide'ATTRS) }}",
+        "{{ server_form(server_functions.progress, id='p1', enctype='text/plain'ATTRS) }}",
+    ):
+        common = render(app, source.replace("ATTRS", ""))
+        merged = render(app, source.replace("ATTRS", ", attrs={'data-unused': None}"))
+        tag = re.search(r"<form\b[^>]*>", common).group(0)  # type: ignore[union-attr]
+        assert tag == re.search(r"<form\b[^>]*>", merged).group(0)  # type: ignore[union-attr]
