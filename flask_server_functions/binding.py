@@ -13,24 +13,23 @@ import base64
 import hashlib
 import typing as t
 
-from .references import encode_sealed
+from .references import encode_sealed, remember
 
 if t.TYPE_CHECKING:
     from .functions import ServerFunction
 
 
-#: Digests of sealed values lately made into form keys (the same list is rendered
-#: again and again); at most this many, then it starts afresh.
+#: Sealed JSON of references with scalar values bound, and digests of sealed JSON
+#: made into form keys, lately (a page renders the same rows again and again): at
+#: most this many of each, the oldest forgotten first.
 DIGESTS_KEPT = 4096
+_BOUND_JSON: dict[tuple[t.Any, ...], bytes] = {}
 _DIGESTS: dict[bytes, str] = {}
 
 
-_BOUND_JSON: dict[tuple[t.Any, ...], bytes] = {}
-
-
 def _bound_json(function_id: str, bound: dict[str, t.Any]) -> bytes:
-    """The sealed JSON of a reference with only values bound: remembered (bounded, as
-    :data:`_DIGESTS`) for scalar values, as a page binds each row's id."""
+    """The sealed JSON of a reference with only values bound: remembered for scalar
+    values, as a page binds each row's id."""
     try:
         # with each value's type: True == 1 == 1.0 as keys, not as JSON
         key = (function_id, *((k, v.__class__, v) for k, v in bound.items()))
@@ -39,9 +38,7 @@ def _bound_json(function_id: str, bound: dict[str, t.Any]) -> bytes:
         return encode_sealed({"b": bound})
     if cached is None:
         cached = encode_sealed({"b": bound})
-        if len(_BOUND_JSON) >= DIGESTS_KEPT:
-            _BOUND_JSON.clear()
-        _BOUND_JSON[key] = cached
+        remember(_BOUND_JSON, key, cached, DIGESTS_KEPT)
     return cached
 
 
@@ -143,9 +140,7 @@ class Reference:
                 digest = _DIGESTS.get(sealed)
                 if digest is None:
                     digest = short_hash(sealed, 6)
-                    if len(_DIGESTS) >= DIGESTS_KEPT:
-                        _DIGESTS.clear()  # a page of forms fills it again in one render
-                    _DIGESTS[sealed] = digest
+                    remember(_DIGESTS, sealed, digest, DIGESTS_KEPT)
                 self._key = f"{self.function.id}-{digest}"
         return self._key
 

@@ -51,7 +51,7 @@ from .streaming import is_stream, stream, stream_once
 from .tracing import CallFacts, call_span
 from .wire import CONFIRM_OPTION, CONFIRMED_FIELD, NEXT_FIELD, STATE_FIELD
 
-HTMX_CURRENT_URL = environ_key(HX_CURRENT_URL)
+_HX_CURRENT_URL = environ_key(HX_CURRENT_URL)
 
 
 def call(token: str) -> ResponseReturnValue:
@@ -87,7 +87,7 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         page = safe_next_url(form_data.get(NEXT_FIELD))
         # What the call renders sees the page the form is on now: htmx says which
         # (a search may have changed the URL since the form was rendered).
-        current = local_page(request.environ.get(HTMX_CURRENT_URL)) if path is Path.HTMX else None
+        current = local_page(request.environ.get(_HX_CURRENT_URL)) if path is Path.HTMX else None
         g.server_functions_page = current or page
         if needs_confirmation(path, ref, form_data):
             return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)), page)

@@ -10,15 +10,9 @@ import enum
 
 from flask import request
 
-from .htmx import HX_BOOSTED, HX_HISTORY_RESTORE_REQUEST, HX_REQUEST, environ_key
+from .htmx import HX_REQUEST, HtmxDetails, environ_key
 
 _HX_REQUEST = environ_key(HX_REQUEST)
-_HX_BOOSTED = environ_key(HX_BOOSTED)
-_HX_HISTORY_RESTORE = environ_key(HX_HISTORY_RESTORE_REQUEST)
-
-
-def _true(value: str | None) -> bool:
-    return value is not None and value.lower() == "true"
 
 
 class Path(enum.Enum):
@@ -46,12 +40,8 @@ def request_path() -> Path:
     if wants_json():
         return Path.JSON
     environ = request.environ
-    if (
-        _true(environ.get(_HX_REQUEST))
-        and not _true(environ.get(_HX_BOOSTED))
-        and not _true(environ.get(_HX_HISTORY_RESTORE))
-    ):  # HtmxDetails.wants_fragment, read straight from the environ
-        return Path.HTMX
+    if environ.get(_HX_REQUEST) and HtmxDetails.from_request(request).wants_fragment:
+        return Path.HTMX  # (a page's own requests skip the htmx headers)
     if environ.get("HTTP_PRECOGNITION", "").strip().lower() == "true":
         return Path.JSON
     return Path.NOJS

@@ -103,7 +103,7 @@ def _flat(value: t.Any) -> bool:
     return value.__class__ in (str, int, float, bool) or value is None
 
 
-def _remember(cache: dict[t.Any, t.Any], key: t.Any, value: t.Any, size: int) -> None:
+def remember(cache: dict[t.Any, t.Any], key: t.Any, value: t.Any, size: int) -> None:
     """``cache[key] = value``, forgetting the oldest entry past ``size``."""
     if len(cache) >= size:
         try:
@@ -168,7 +168,7 @@ class ReferenceCodec:
             payload += b"~" + self._seal(plaintext)
         token = self._signer.sign(payload).decode()
         if len(plaintext) <= SIGNED_CACHE_VALUES:
-            _remember(self._signed, key, (token, now), SIGNED_CACHE)
+            remember(self._signed, key, (token, now), SIGNED_CACHE)
         return token
 
     def loads(self, token: str) -> tuple[str, dict[str, t.Any]]:
@@ -185,7 +185,7 @@ class ReferenceCodec:
         verified = self._verified.get(token)
         if verified is None:
             verified = self._verify(token)
-            _remember(self._verified, token, verified, VERIFIED_CACHE)
+            remember(self._verified, token, verified, VERIFIED_CACHE)
         function_id, plaintext, signed, flat = verified
         if flat is not None:  # scalars two levels down: copies of the dicts are enough
             sealed = {k: dict(v) if v.__class__ is dict else v for k, v in flat.items()}

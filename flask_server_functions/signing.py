@@ -15,6 +15,7 @@ session), with three changes, none of which weakens a check:
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import re
 import time
@@ -122,8 +123,6 @@ def check_age(payload: t.Any, signed: float, max_age: int | None) -> None:
         return
     age = time.time() - signed
     if age > max_age or age < -CLOCK_SKEW:
-        import datetime
-
         raise SignatureExpired(
             f"Signature age {age:.0f} s is outside [-{CLOCK_SKEW}, {max_age}]",
             payload=payload,
