@@ -35,10 +35,10 @@ from .inputs import previous_state, read_input, typed_values
 from .kept import keep
 from .landing import has_session_cookie, keep_in_url
 from .negotiation import Path
-from .permalink import safe_next_url
+from .permalink import form_page
 from .rendering import render_form_body, render_refreshed
 from .state import FormState, Outcome
-from .wire import CONFIRM_KEY, CONFIRM_OPTION, NEXT_FIELD, STATE_FIELD
+from .wire import CONFIRM_KEY, CONFIRM_OPTION, STATE_FIELD
 
 
 def answer(path: Path, outcome: Outcome, page: str) -> ResponseReturnValue:
@@ -62,7 +62,7 @@ def fragment_answer(
 ) -> ResponseReturnValue:
     """The inside of the form for htmx to swap; after a success also the regions
     ``refresh=`` names (``<hx-partial>``) and the ``HX-Trigger`` events."""
-    body = render_form_body(form, page)
+    body = render_form_body(form)
     headers = {}
     if refresh and status < 400:
         body += render_refreshed(form)
@@ -156,7 +156,7 @@ def refusal(
         raise type(error)()  # its plain message, not the detail (which is logged)
     if form_data is None:  # refused before the body was read: read it now, if it can be
         form_data = _submitted(state, ref.function.max_body if ref else None)
-    page = safe_next_url(form_data.get(NEXT_FIELD))
+    page = form_page(form_data)
     if path is Path.HTMX and (ref is None or not allowed):
         fragment = f'<p class="sf-form-error" role="alert">{escape(message)}</p>'
         return fragment, error.code, {htmx.HX_RESWAP: "afterbegin"}

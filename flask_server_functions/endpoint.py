@@ -37,7 +37,7 @@ from .inputs import previous_state, read_input
 from .invoke import run
 from .negotiation import Path, request_path
 from .origin import check_origin
-from .permalink import local_page, safe_next_url
+from .permalink import form_page, local_page
 from .ratelimit import (
     CALL_NAMESPACE,
     VALIDATE_NAMESPACE,
@@ -49,7 +49,7 @@ from .signals import function_called
 from .state import FormState, Outcome
 from .streaming import is_stream, stream, stream_once
 from .tracing import CallFacts, call_span
-from .wire import CONFIRM_OPTION, CONFIRMED_FIELD, NEXT_FIELD, STATE_FIELD
+from .wire import CONFIRM_OPTION, CONFIRMED_FIELD, STATE_FIELD
 
 _HX_CURRENT_URL = environ_key(HX_CURRENT_URL)
 
@@ -84,7 +84,7 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
             errors = precognition.validate(ref, form_data)
             facts.ran(422 if errors else 200, False, None)
             return precognition.answer(path, ref, errors)
-        page = safe_next_url(form_data.get(NEXT_FIELD))
+        page = form_page(form_data)
         # What the call renders sees the page the form is on now: htmx says which
         # (a search may have changed the URL since the form was rendered).
         current = local_page(request.environ.get(_HX_CURRENT_URL)) if path is Path.HTMX else None

@@ -19,8 +19,7 @@ from .functions import ServerFunction
 from .i18n import gettext
 from .inputs import read_input
 from .negotiation import Path
-from .permalink import safe_next_url
-from .wire import NEXT_FIELD
+from .permalink import form_page, safe_next_url
 
 
 def check_guards(state: AppState, function: ServerFunction[t.Any], path: Path) -> None:
@@ -35,10 +34,10 @@ def check_guards(state: AppState, function: ServerFunction[t.Any], path: Path) -
 
 def login_url(state: AppState, function: ServerFunction[t.Any], path: Path, login_view: str) -> str:
     """The login view's absolute URL, with ``next`` the page the form is on."""
-    page: str | None = None
+    page = safe_next_url(None)
     if path is not Path.JSON:  # a form says which page it is on
         try:
-            page = read_input(state.config, max_body=function.max_body).get(NEXT_FIELD)
+            page = form_page(read_input(state.config, max_body=function.max_body))
         except HTTPException:
-            page = None
-    return url_for(login_view, next=safe_next_url(page), _external=True)
+            pass
+    return url_for(login_view, next=page, _external=True)

@@ -1,7 +1,9 @@
 """Where a no-JS submission lands: the permalink, a path on this site only.
 
-Taken from the form's hidden ``_sf_next`` field, else the ``Referer`` of this
-site, else ``/``; never another site, and nothing that could split a header.
+A form names its page in its ``action`` (``?_sf_next=/page``, :func:`with_landing`);
+a hand-made form may send a hidden ``_sf_next`` field instead. Without either, the
+``Referer`` of this site, else ``/``; never another site, and nothing that could
+split a header.
 :func:`local_page` reads a page of this site from a full URL (``Referer``,
 htmx's ``HX-Current-URL``) the same way. Neither passes on a spent one-time
 ``_sf_kept`` key (:func:`without_kept_key`).
@@ -9,12 +11,31 @@ htmx's ``HX-Current-URL``) the same way. Neither passes on a spent one-time
 
 from __future__ import annotations
 
+import functools
 import re
-from urllib.parse import urlsplit, urlunsplit
+import typing as t
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import request
 
-from .wire import KEPT_PARAM
+from .wire import KEPT_PARAM, NEXT_FIELD
+
+
+def with_landing(action: str, page: str) -> str:
+    """The form's ``action``, naming the page a no-JS submission lands on."""
+    return f"{action}?{NEXT_FIELD}={_quoted(page)}"
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted(page: str) -> str:
+    return quote(page, safe="/")
+
+
+def form_page(form_data: t.Mapping[str, t.Any]) -> str:
+    """The page a form's submission lands on: its hidden ``_sf_next`` field (a
+    hand-made form), else the page its ``action`` names, made safe by
+    :func:`safe_next_url`."""
+    return safe_next_url(form_data.get(NEXT_FIELD) or request.args.get(NEXT_FIELD))
 
 
 def safe_next_url(value: str | None) -> str:

@@ -21,7 +21,7 @@ from .idempotency import remember_client
 from .kept import kept_for, mark_private
 from .page import asked_refreshes
 from .state import FormState
-from .wire import CSRF_FIELD, NEXT_FIELD, ONCE_FIELD, STATE_FIELD
+from .wire import CSRF_FIELD, ONCE_FIELD, STATE_FIELD
 
 #: ``form_state(initial_state=...)`` not given.
 MISSING: t.Any = object()
@@ -87,14 +87,14 @@ def _rendering() -> tuple[dict[str, t.Any], Environment]:
     return cached
 
 
-def render_form_body(form: FormState, next_url: str) -> str:
+def render_form_body(form: FormState) -> str:
     """The inside of the form: hidden fields, form-wide errors and the partial.
 
     The page renders it inside ``<form>``, and an htmx answer is exactly this, so
     both come from one source.
     """
     function = form.ref.function
-    parts = [f'<input type="hidden" name="{NEXT_FIELD}" value="{escape(next_url)}">']
+    parts: list[str] = []
     csrf_token = request_context().get("csrf_token")  # Flask-WTF's CSRFProtect
     if callable(csrf_token):
         parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')

@@ -19,6 +19,7 @@ from .assets import asset_url
 from .config import app_state
 from .functions import Reference, ServerFunction
 from .page import current_page_url
+from .permalink import with_landing
 from .rendering import BUTTON_TEMPLATE, MISSING, form_state, render_form_body
 from .wire import FORM_ID_OPTION, LIVE_OPTION
 
@@ -125,7 +126,8 @@ def server_form(
     state = app_state()
     dialect = state.dialect
     form = form_state(ref, initial_state=initial_state)
-    action = state.url_for(ref)
+    # The page a no-JS submission lands on rides in the action (?_sf_next=).
+    action = with_landing(state.url_for(ref), permalink or current_page_url())
     if enctype is None and ref.function.file_fields:
         enctype = "multipart/form-data"
     live_form, stream = form.live, ref.function.is_stream  # the page loads hx-sse for a stream
@@ -154,8 +156,7 @@ def server_form(
             + " "
             + dialect.form_attributes_html(action, form.id)
         )
-    body = render_form_body(form, permalink or current_page_url())
-    return Markup(f"{start}>{body}\n</form>")
+    return Markup(f"{start}>{render_form_body(form)}\n</form>")
 
 
 def server_button(

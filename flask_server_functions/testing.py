@@ -36,9 +36,10 @@ from werkzeug.test import TestResponse
 from .config import app_state
 from .functions import Reference, ServerFunction
 from .htmx import HX_REQUEST
+from .permalink import with_landing
 from .signals import function_called
 from .templating import as_reference
-from .wire import FORM_ID_OPTION, NEXT_FIELD, STATE_FIELD
+from .wire import FORM_ID_OPTION, STATE_FIELD
 
 
 @dataclasses.dataclass
@@ -118,9 +119,9 @@ def call_function(
         ref = as_reference(target)
         if form_id is not None:
             ref = ref.using(**{FORM_ID_OPTION: form_id})
-        url = app_state(app).url_for(ref)
+        url = with_landing(app_state(app).url_for(ref), page)  # as the form's action
         origin = request.host_url.rstrip("/")
-        body: dict[str, t.Any] = {NEXT_FIELD: page, **(data or {})}
+        body: dict[str, t.Any] = dict(data or {})
         if ref.function.state_parameter:
             state = ref.function.initial_state if previous_state is None else previous_state
             body[STATE_FIELD] = app_state(app).codec.dumps_state(state, ref.key)
@@ -169,7 +170,7 @@ def _check_form_found(app: Flask, page: str, ref: Reference, got: TestResponse) 
         ids: set[str | None] = set()
         for tag in _FORM_TAG.findall(got.get_data(as_text=True)):
             attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(tag)}
-            action = attrs.get("action", "")
+            action = attrs.get("action", "").split("?")[0]
             if not action.startswith(prefix):
                 continue
             try:

@@ -52,6 +52,20 @@ def form_action(html: str, index: int = 0) -> str:
     return t.cast(str, re.findall(r'<form[^>]* action="([^"]+)"', html)[index])
 
 
+def token_url(action: str) -> str:
+    """A form's ``action`` less the page it lands on (``?_sf_next=``): the token's URL."""
+    return action.split("?", 1)[0]
+
+
+def landing_of(html: str, index: int = 0) -> str:
+    """The page the ``index``-th form's no-JS submission lands on (its action's
+    ``?_sf_next=``)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = urlsplit(form_action(html, index).replace("&amp;", "&")).query
+    return parse_qs(query)["_sf_next"][0]
+
+
 def url_for_ref(app: Flask, target: ServerFunction[t.Any] | Reference) -> str:
     """The URL a page's form for ``target`` posts to."""
     ref = target if isinstance(target, Reference) else target.reference

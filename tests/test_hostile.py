@@ -306,7 +306,7 @@ def test_image_wildcard_leaves_out_svg() -> None:
 def test_only_the_canonical_token_spelling_is_accepted(tmp_path: t.Any) -> None:
     app, _ = make_app(tmp_path)
     client = app.test_client()
-    echo_url = actions(client.get("/page").text)[0]
+    echo_url = actions(client.get("/page").text)[0].split("?")[0]
     assert client.post(echo_url, data={"name": "a"}, headers=HTMX).status_code == 200
     last = echo_url[-1]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

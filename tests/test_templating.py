@@ -27,12 +27,11 @@ def render(app: Flask, source: str, path: str = "/here", **context) -> str:  # t
 
 def test_form_markup_is_the_contract(app: Flask, greet) -> None:  # type: ignore[no-untyped-def]
     html = render(app, "{{ server_form(fn) }}", fn=greet)
-    token = re.search(r'action="/_sf/([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    token = re.search(r'action="/_sf/([^"?]+)', html).group(1)  # type: ignore[union-attr]
     fid = greet.id
     assert html == (
-        f'<form id="sf-{fid}" class="sf-form" method="post" action="/_sf/{token}" data-sf-form'
-        " hx-post>"
-        '<input type="hidden" name="_sf_next" value="/here">\n'
+        f'<form id="sf-{fid}" class="sf-form" method="post"'
+        f' action="/_sf/{token}?_sf_next=/here" data-sf-form hx-post>'
         f'<input name="name" id="sf-{fid}-name" value=""><button>Save</button>\n'
         "</form>"
     )
