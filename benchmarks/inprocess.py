@@ -212,9 +212,7 @@ def call_pair(
     """(server function call, hand-written call), both checked once."""
     plain_app = plain_app or make_plain_app()
     fields_ = {"title": "Hello <world>", "count": "3"}
-    sf_call = WSGICall(
-        app, "POST", _action(app, function, 7), {**fields_, "_sf_next": "/items"}, HEADERS
-    )
+    sf_call = WSGICall(app, "POST", _action(app, function, 7), fields_, HEADERS)
     plain_call = WSGICall(plain_app, "POST", "/plain/items", {"item_id": "7", **fields_}, HEADERS)
     expect = "Saved Hello &lt;world&gt; \u00d7 3"
     sf_call.check("200", expect)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html as html_module
 import http.client
 import json
 import os
@@ -128,10 +129,16 @@ class Gunicorn:
 
 
 def name_form_action(html: str) -> str:
-    """The action of the form whose partial has the ``name`` input (UpdateName)."""
+    """The action of the form whose partial has the ``name`` input (UpdateName).
+
+    The load posts only ``name``, as that form does: it must have no hidden field.
+    """
     for attrs, inner in re.findall(r"<form([^>]*)>(.*?)</form>", html, re.S):
         if 'name="name"' in inner:
-            return re.search(r' action="([^"]+)"', attrs).group(1)  # type: ignore[union-attr]
+            hidden = re.findall(r'<input type="hidden" name="([^"]+)"', inner)
+            assert not hidden, f"the UpdateName form posts {hidden} too: send them"
+            action = re.search(r' action="([^"]+)"', attrs).group(1)  # type: ignore[union-attr]
+            return html_module.unescape(action)
     raise AssertionError("no UpdateName form on the page")
 
 
@@ -146,7 +153,7 @@ def load(server: Gunicorn, path: str, requests: int, *, threads: int = 4) -> dic
             "Accept": "text/html",
             "Origin": server.origin,
         },
-        "fields": {"name": "bench", "_sf_next": "/"},
+        "fields": {"name": "bench"},  # what each form posts (the name form has no hidden field)
         "vary": "name",
         "expect": "Saved name:",
         "requests": requests,

@@ -79,7 +79,7 @@ def update_name_page() -> str:
 
 @bp.get("/sf-page")
 def sf_page() -> str:
-    return render_template("sf_bench/page_sf_name.html", saved_name=db.get_setting("name"))
+    return render_template("sf_bench/page_sf_name.html")
 
 
 def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:

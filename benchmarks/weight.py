@@ -187,8 +187,9 @@ def bench_wire(quick: bool) -> list[Result]:
             0 < form_bytes <= 1.2 * NEXTJS_FORM_BYTES,
             note=(
                 "the example's name form as the page renders it: live validation"
-                " (data-sf-live and a hidden error element), the signed state it starts"
-                " from (_sf_state) and the no-JS landing page (_sf_next) included"
+                " (data-sf-live and a hidden error element) and the no-JS landing page"
+                " (?_sf_next=) included; the saved name it starts from is computed on the"
+                " server (a callable initial_state), so it carries no _sf_state"
             ),
         )
     )

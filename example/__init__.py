@@ -88,7 +88,7 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> Flask:
 
     @app.get("/")
     def index() -> str:
-        return render_template("index.html", saved_name=db.get_setting("name"))
+        return render_template("index.html")
 
     @app.get("/notes/total")
     def note_total() -> str:

@@ -42,7 +42,12 @@ class Name(Schema):
     )
 
 
-@sf.function(template="partials/name_form.html", schema=Name, live=True)
+def saved_name() -> dict[str, t.Any]:
+    """The name form's state before a call: read when needed, never carried by the form."""
+    return {"error": None, "name": db.get_setting("name")}
+
+
+@sf.function(template="partials/name_form.html", schema=Name, live=True, initial_state=saved_name)
 def update_name(name: str) -> dict[str, t.Any]:
     """The seed example: save a name, or say it is required."""
     _maybe_slow()

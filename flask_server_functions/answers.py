@@ -199,6 +199,6 @@ def _intact_previous_state(
 ) -> t.Any:
     """The state the refused form carried, if it is intact; else the initial state."""
     try:
-        return previous_state(state.codec, ref, form_data)
+        return previous_state(state.codec, ref, form_data)()
     except HTTPException:
-        return ref.function.initial_state
+        return ref.initial_state()

@@ -106,6 +106,12 @@ class Reference:
         ref._json = sealed_json
         return ref
 
+    def initial_state(self) -> t.Any:
+        """The function's state before the first call: its ``initial_state``, or what
+        that returns if it is a callable (given the bound values, as keywords)."""
+        initial = self.function.initial_state
+        return initial(**self.bound) if callable(initial) else initial
+
     @property
     def partial(self) -> str:
         """The template the form renders inside its ``<form>``."""

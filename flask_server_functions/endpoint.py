@@ -90,7 +90,7 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         current = local_page(request.environ.get(_HX_CURRENT_URL)) if path is Path.HTMX else None
         g.server_functions_page = current or page
         if needs_confirmation(path, ref, form_data):
-            return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)), page)
+            return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)()), page)
         outcome = execute(state, ref, form_data, facts)
     except HTTPException as e:
         if ref is None and isinstance(e, ExpiredReference):

@@ -164,7 +164,10 @@ class ServerFunctions:
         :param template: the partial the form renders (its inputs, errors, result);
             a form may name another with ``server_form(fn, template=...)``.
         :param initial_state: the state before the first call (``useActionState``'s
-            second argument); a form can override it.
+            second argument); a form can override it. A callable is called for it
+            (with the form's bound values as keywords) when a page renders the form
+            and when a call needs it: the state stays on the server instead of
+            travelling in the form (``initial_state=lambda: {"name": saved_name()}``).
         :param refresh: other parts of the page to re-render after each call (like
             Next.js's ``revalidatePath``): a mapping of element id to the template
             that renders that element's contents. htmx swaps them in with the form;

@@ -197,7 +197,7 @@ def replay(
         return None
     if differs(outcome.get("fingerprint"), fingerprints):  # released and claimed again
         raise MismatchedReplay()
-    stored_state = ref.function.initial_state if outcome.get("stateless") else outcome["state"]
+    stored_state = ref.initial_state() if outcome.get("stateless") else outcome["state"]
     form = FormState(ref, stored_state, values=outcome["values"], errors=outcome["errors"])
     location = outcome["location"]
     location_response = redirect(location) if location else None

@@ -199,12 +199,16 @@ def typed_values(form_data: MultiDict[str, t.Any]) -> dict[str, list[t.Any]]:
 
 def previous_state(
     codec: ReferenceCodec, ref: Reference, form_data: MultiDict[str, t.Any]
-) -> t.Any:
-    """The state the form carried (signed, in ``_sf_state``), else the function's initial state.
+) -> t.Callable[[], t.Any]:
+    """The state the form carried (signed, in ``_sf_state``), else the function's initial
+    state: verified now, and given by the callable returned. An initial state that is a
+    callable (read from the database, say) is only computed when asked for, so a call
+    that succeeds without taking ``state`` never computes it.
 
     :raises InvalidReference: the carried state was changed or belongs to another form.
     :raises ExpiredReference: it is older than ``SERVER_FUNCTIONS_MAX_AGE``.
     """
     if STATE_FIELD in form_data:
-        return codec.loads_state(form_data[STATE_FIELD], ref.key)
-    return ref.function.initial_state
+        carried = codec.loads_state(form_data[STATE_FIELD], ref.key)
+        return lambda: carried
+    return ref.initial_state

@@ -29,15 +29,18 @@ logger = logging.getLogger("flask_server_functions")
 FAILURE_MESSAGE = N_("Something went wrong on our side. (Error %(error_id)s)")
 
 
-def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Outcome:
-    """Validate ``form_data`` and call the function with the previous state."""
+def run(
+    ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Callable[[], t.Any]
+) -> Outcome:
+    """Validate ``form_data`` and call the function with the previous state (``previous()``,
+    asked for only when the function takes it or the form shows it again)."""
     function = ref.function
     try:
         kwargs = arguments(ref, form_data)
     except ValidationError as e:
-        return invalid(ref, form_data, previous, e).before_call()
+        return invalid(ref, form_data, previous(), e).before_call()
     if function.state_parameter:
-        kwargs[function.state_parameter] = previous
+        kwargs[function.state_parameter] = previous()
 
     try:
         if function.is_async:
@@ -45,14 +48,14 @@ def run(ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Any) -> Ou
         else:
             result = function.func(**kwargs)
     except ValidationError as e:
-        return invalid(ref, form_data, previous, e)
+        return invalid(ref, form_data, previous(), e)
     except HTTPException:
         raise
     except Exception:
-        return failure(ref, form_data, previous)
+        return failure(ref, form_data, previous())
 
     if isinstance(result, Response):
-        return Outcome(FormState(ref, previous), result.status_code, result)
+        return Outcome(FormState(ref, previous()), result.status_code, result)
     return Outcome(FormState(ref, result))
 
 

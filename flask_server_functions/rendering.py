@@ -42,11 +42,15 @@ def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
         return calling
     kept = kept_for(ref)
     if kept is not None:
-        state = kept.get("state", ref.function.initial_state)  # a small record has none
+        state = kept["state"] if "state" in kept else ref.initial_state()  # a small record has none
         form = FormState(ref, state, values=kept["values"], errors=kept["errors"])
         form.carry_state = bool(kept.get("carry"))
         return form
-    own = initial_state is not MISSING and initial_state != ref.function.initial_state
+    if initial_state is MISSING:
+        form = FormState(ref, ref.initial_state())
+        form.from_initial = True
+        return form
+    own = callable(ref.function.initial_state) or initial_state != ref.function.initial_state
     form = FormState(ref, initial_state if own else ref.function.initial_state)
     form.carry_state = own
     return form
@@ -98,9 +102,10 @@ def render_form_body(form: FormState) -> str:
     csrf_token = request_context().get("csrf_token")  # Flask-WTF's CSRFProtect
     if callable(csrf_token):
         parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
-    # The state travels with the form when the function takes it, or when this form
-    # started from its own initial state (so an error re-renders from it, too).
-    if function.state_parameter or form.carry_state:
+    # The state travels with the form when the function takes it (unless it is the
+    # function's initial state, which the server has), or when this form started from
+    # its own initial state (so an error re-renders from it, too).
+    if (function.state_parameter and not form.from_initial) or form.carry_state:
         try:
             signed = app_state().codec.dumps_state(form.state, form.ref.key)
         except TypeError:

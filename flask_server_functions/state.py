@@ -67,6 +67,9 @@ class FormState:
         #: not take it: it started from its own ``initial_state=``, so an error must
         #: re-render from that, not from the function's.
         self.carry_state = False
+        #: Whether the state is the function's initial state, as the page computed it
+        #: (the form need not carry it: a call without ``_sf_state`` starts from it).
+        self.from_initial = False
         #: Whether the partial placed the form-wide errors itself (:meth:`form_error`,
         #: :attr:`form_errors`), so the form does not show them a second time.
         self.form_errors_placed = False

@@ -160,7 +160,7 @@ def _steps(
     """
     stream = _stream_of(outcome)
     ref, carry = outcome.form.ref, outcome.form.carry_state
-    last = previous_state(app_state().codec, ref, form_data)
+    last = previous_state(app_state().codec, ref, form_data)()
 
     def outcome_of(value: t.Any, status: int = 200, **errors: t.Any) -> Outcome:
         form = FormState(ref, value, **errors)

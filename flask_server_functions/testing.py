@@ -123,7 +123,7 @@ def call_function(
         origin = request.host_url.rstrip("/")
         body: dict[str, t.Any] = dict(data or {})
         if ref.function.state_parameter:
-            state = ref.function.initial_state if previous_state is None else previous_state
+            state = ref.initial_state() if previous_state is None else previous_state
             body[STATE_FIELD] = app_state(app).codec.dumps_state(state, ref.key)
 
     calls: list[dict[str, t.Any]] = []

@@ -226,6 +226,10 @@ class Db:
     def get_task(self, task_id: int) -> None:
         return None  # deleted in another tab
 
+    def get_setting(self, key: str) -> str | None:
+        self.done.append(("get_setting", (key,)))
+        return dict(reversed([args for name, args in self.done if name == "set_setting"])).get(key)
+
     def __getattr__(self, name: str) -> t.Callable[..., None]:  # delete, rename, like...
         return lambda *args: self.done.append((name, args))
 
@@ -430,6 +434,17 @@ def _rename_note(client: FlaskClient, fn: ServerFunction[t.Any], run: PageRun) -
     assert call_function(client, fn.bind(note_id=1), {"text": "buy oat milk"}).ok
     assert run.db.done[-1] == ("rename", (1, "buy oat milk"))
     assert call_function(client, fn.bind(note_id=1), {"note_id": "2", "text": ""}).status == 422
+
+
+@calls("update_name")
+def _update_name(client: FlaskClient, fn: ServerFunction[t.Any], run: PageRun) -> None:
+    # a call that succeeds without taking state never computes the initial state
+    run.db.done.clear()
+    assert call_function(client, fn, {"name": "Ada"}).state == {"error": None, "name": "Ada"}
+    assert ("get_setting", ("name",)) not in run.db.done
+    # an invalid call shows the saved name, computed on the server
+    invalid = call_function(client, fn, {})  # no name: 422
+    assert invalid.status == 422 and invalid.state == {"error": None, "name": "Ada"}
 
 
 @calls("increment")

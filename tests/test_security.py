@@ -206,8 +206,9 @@ def test_state_field_value_is_not_a_token(sf: ServerFunctions, client: FlaskClie
         return state
 
     page.append(count)
-    html = client.get("/page").text
-    state = re.search(r'name="_sf_state" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    answer = client.post(form_action(client.get("/page").text), headers=HTMX).text
+    calls.clear()
+    state = re.search(r'name="_sf_state" value="([^"]+)"', answer).group(1)  # type: ignore[union-attr]
     verdict(client.post(f"/_sf/{state}", headers=HTMX), 400, ran=False)
 
 
@@ -219,7 +220,11 @@ def test_tampered_state_field_is_400(sf: ServerFunctions, client: FlaskClient, p
 
     page.append(count)
     html = client.get("/page").text
-    forged = "eyJuIjo5OTl9" + re.search(r'name="_sf_state" value="[^".]+(\.[^"]+)"', html).group(1)  # type: ignore[union-attr]
+    answer = client.post(form_action(html), headers=HTMX).text
+    calls.clear()
+    forged = "eyJuIjo5OTl9" + re.search(r'name="_sf_state" value="[^".]+(\.[^"]+)"', answer).group(
+        1
+    )  # type: ignore[union-attr]
     verdict(
         client.post(form_action(html), data={"_sf_state": forged}, headers=HTMX), 400, ran=False
     )
