@@ -23,6 +23,7 @@ The user reads a plain message (:class:`~.errors.CrossOriginRequest`); the detai
 
 from __future__ import annotations
 
+import functools
 import logging
 import typing as t
 from urllib.parse import urlsplit
@@ -51,11 +52,16 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+@functools.lru_cache(maxsize=16)
+def _allowed(listed: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(o.rstrip("/").lower() for o in listed)
+
+
 def check_origin(config: t.Mapping[str, t.Any]) -> None:
     """Raise :class:`CrossOriginRequest` (403) unless the request comes from this site."""
     own = f"{request.scheme}://{request.host}".lower()
     listed = config["SERVER_FUNCTIONS_ALLOWED_ORIGINS"]
-    allowed = {o.rstrip("/").lower() for o in listed} if listed else frozenset()
+    allowed = _allowed(tuple(listed)) if listed else frozenset()
 
     environ = request.environ  # the headers, read without building request.headers
     origin = environ.get("HTTP_ORIGIN")
