@@ -48,7 +48,7 @@ def answer(path: Path, outcome: Outcome, page: str) -> ResponseReturnValue:
     if path is Path.JSON:
         return json_answer(outcome.form, outcome.status)
     if path is Path.HTMX:
-        return fragment_answer(outcome.form, outcome.status, page)
+        return fragment_answer(outcome.form, outcome.status)
     return nojs_answer(outcome.form, page)
 
 
@@ -57,9 +57,7 @@ def json_answer(form: FormState, status: int) -> ResponseReturnValue:
     return jsonify(state=form.state, errors=form.errors or None), status
 
 
-def fragment_answer(
-    form: FormState, status: int, page: str, *, refresh: bool = True
-) -> ResponseReturnValue:
+def fragment_answer(form: FormState, status: int, *, refresh: bool = True) -> ResponseReturnValue:
     """The inside of the form for htmx to swap; after a success also the regions
     ``refresh=`` names (``<hx-partial>``) and the ``HX-Trigger`` events."""
     body = render_form_body(form)
@@ -171,7 +169,7 @@ def refusal(
     )
     form.carry_state = STATE_FIELD in form_data
     if path is Path.HTMX:
-        return fragment_answer(form, error.code, page, refresh=False)
+        return fragment_answer(form, error.code, refresh=False)
     return nojs_answer(form, page)
 
 

@@ -84,11 +84,11 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
             errors = precognition.validate(ref, form_data)
             facts.ran(422 if errors else 200, False, None)
             return precognition.answer(path, ref, errors)
-        page = form_page(form_data)
         # What the call renders sees the page the form is on now: htmx says which
-        # (a search may have changed the URL since the form was rendered).
+        # (a search may have changed the URL since the form was rendered); a no-JS
+        # call lands on the page its form names.
         current = local_page(request.environ.get(_HX_CURRENT_URL)) if path is Path.HTMX else None
-        g.server_functions_page = current or page
+        page = g.server_functions_page = current or form_page(form_data)
         if needs_confirmation(path, ref, form_data):
             return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)()), page)
         outcome = execute(state, ref, form_data, facts)

@@ -182,8 +182,7 @@ class HtmxDetails:
         return cls(_EnvironHeaders(request.environ))
 
     def _flag(self, name: str) -> bool:
-        value = self.headers.get(name)
-        return value is not None and value.lower() == "true"
+        return _is_true(self.headers.get(name))
 
     @property
     def request(self) -> bool:
@@ -225,6 +224,20 @@ class HtmxDetails:
         return self.request and not self.boosted and not self.history_restore_request
 
 
+def environ_wants_fragment(environ: t.Mapping[str, t.Any]) -> bool:
+    """:attr:`HtmxDetails.wants_fragment` of the request with this WSGI environ, read
+    straight from it (the call path asks on every call)."""
+    return (
+        _is_true(environ.get(_HX_REQUEST_KEY))
+        and not _is_true(environ.get(_HX_BOOSTED_KEY))
+        and not _is_true(environ.get(_HX_RESTORE_KEY))
+    )
+
+
+def _is_true(value: str | None) -> bool:
+    return value is not None and value.lower() == "true"
+
+
 class _EnvironHeaders:
     """The few request headers :class:`HtmxDetails` reads, straight from the WSGI
     environ (each call reads two or three; Werkzeug's ``request.headers`` costs more)."""
@@ -242,3 +255,8 @@ class _EnvironHeaders:
 def environ_key(header: str) -> str:
     """The WSGI environ key of a request header (``HX-Request``: ``HTTP_HX_REQUEST``)."""
     return "HTTP_" + header.upper().replace("-", "_")
+
+
+_HX_REQUEST_KEY = environ_key(HX_REQUEST)
+_HX_BOOSTED_KEY = environ_key(HX_BOOSTED)
+_HX_RESTORE_KEY = environ_key(HX_HISTORY_RESTORE_REQUEST)

@@ -10,9 +10,7 @@ import enum
 
 from flask import request
 
-from .htmx import HX_REQUEST, HtmxDetails, environ_key
-
-_HX_REQUEST = environ_key(HX_REQUEST)
+from .htmx import environ_wants_fragment
 
 
 class Path(enum.Enum):
@@ -40,7 +38,7 @@ def request_path() -> Path:
     if wants_json():
         return Path.JSON
     environ = request.environ
-    if environ.get(_HX_REQUEST) and HtmxDetails.from_request(request).wants_fragment:
+    if environ_wants_fragment(environ):
         return Path.HTMX  # (a page's own requests skip the htmx headers)
     if environ.get("HTTP_PRECOGNITION", "").strip().lower() == "true":
         return Path.JSON

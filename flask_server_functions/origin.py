@@ -59,17 +59,18 @@ def _allowed(listed: tuple[str, ...]) -> frozenset[str]:
 
 def check_origin(config: t.Mapping[str, t.Any]) -> None:
     """Raise :class:`CrossOriginRequest` (403) unless the request comes from this site."""
-    own = f"{request.scheme}://{request.host}".lower()
+    environ = request.environ  # the headers, read without building request.headers
+    own = f"{environ['wsgi.url_scheme']}://{request.host}".lower()  # request.scheme's
     listed = config["SERVER_FUNCTIONS_ALLOWED_ORIGINS"]
     allowed = _allowed(tuple(listed)) if listed else frozenset()
 
-    environ = request.environ  # the headers, read without building request.headers
     origin = environ.get("HTTP_ORIGIN")
-    if origin is not None and origin.strip().lower() != "null":
+    if origin is not None:
         origin = origin.strip().lower()
-        if origin != own and origin not in allowed:
-            _refuse(f"cross-origin request from origin {origin[:100]!r}")
-        return
+        if origin != "null":
+            if origin != own and origin not in allowed:
+                _refuse(f"cross-origin request from origin {origin[:100]!r}")
+            return
 
     fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
     if fetch_site is not None:

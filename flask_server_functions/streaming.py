@@ -99,7 +99,7 @@ def stream(
     first = next(steps)
     if first[1]:
         return answer(path, first[0], page)
-    body = stream_with_context(_events(itertools.chain([first], steps), page))
+    body = stream_with_context(_events(itertools.chain([first], steps)))
     response = Response(body, mimetype=EVENT_STREAM)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
@@ -237,13 +237,13 @@ def _finish(ref: Reference, stream: Stream, final: Outcome | None) -> None:
     )
 
 
-def _events(steps: t.Iterator[tuple[Outcome, bool]], page: str) -> t.Iterator[str]:
+def _events(steps: t.Iterator[tuple[Outcome, bool]]) -> t.Iterator[str]:
     """The server-sent events: one message per state, each the whole inside of the
     form (so nothing is ever half-swapped); after the final one, its events."""
     for step, final in steps:
         body, _, _ = t.cast(
             "tuple[str, int, dict[str, str]]",
-            fragment_answer(step.form, step.status, page, refresh=final),
+            fragment_answer(step.form, step.status, refresh=final),
         )
         yield message(body)
         if final and step.status < 400:

@@ -80,3 +80,22 @@ def test_script_events_per_dialect() -> None:
         "finally": "htmx:afterRequest",
         "before-swap": "htmx:beforeSwap",
     }
+
+
+@pytest.mark.parametrize("request_", [None, "true", "TRUE", "false"])
+@pytest.mark.parametrize("boosted", [None, "true", "false"])
+@pytest.mark.parametrize("restore", [None, "true", "false"])
+def test_the_call_paths_reading_of_the_environ_is_htmx_details_rule(
+    request_: str | None, boosted: str | None, restore: str | None
+) -> None:
+    from werkzeug.datastructures import Headers
+
+    from flask_server_functions.htmx import HtmxDetails, environ_wants_fragment
+
+    sent = {"HX-Request": request_, "HX-Boosted": boosted, "HX-History-Restore-Request": restore}
+    headers = Headers([(k, v) for k, v in sent.items() if v is not None])
+    environ = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+    assert environ_wants_fragment(environ) is HtmxDetails(headers).wants_fragment
+    assert HtmxDetails(headers).wants_fragment is (
+        request_ in ("true", "TRUE") and boosted != "true" and restore != "true"
+    )
