@@ -17,7 +17,7 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import parse_qsl
 
-from flask import request
+from flask import Request, request
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
@@ -44,24 +44,26 @@ def read_input(
     """
     limit = max_body or config["SERVER_FUNCTIONS_MAX_BODY"]
     max_fields = config["SERVER_FUNCTIONS_MAX_FIELDS"]
-    if request.content_length is not None and request.content_length > limit:
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
+    length = req.content_length
+    if length is not None and length > limit:
         raise _too_large(limit)
-    request.max_content_length = limit
-    request.max_form_parts = max_fields + 10
+    req.max_content_length = limit
+    req.max_form_parts = max_fields + 10
 
-    mimetype = request.mimetype
-    if request.content_length is None:
+    mimetype = req.mimetype
+    if length is None:
         # A streamed body (chunked: no Content-Length) is cut short at the limit by
         # Werkzeug's get_data(), not refused: refuse it here rather than run the
         # function with the input truncated.
-        if len(request.get_data(cache=True)) >= limit:
+        if len(req.get_data(cache=True)) >= limit:
             raise _too_large(limit)
     if mimetype == "application/json":
         data = _read_json()
     elif mimetype == "multipart/form-data":
         data = _read_multipart()
     elif mimetype in ("application/x-www-form-urlencoded", ""):
-        data = _read_urlencoded(max_fields)
+        data = _read_urlencoded(req, max_fields)
     else:
         raise MalformedInput(
             gettext("Server functions take form or JSON bodies, not %(type)r.", type=mimetype)
@@ -76,13 +78,13 @@ def _too_large(limit: int) -> RequestEntityTooLarge:
     )
 
 
-def _read_urlencoded(max_fields: int) -> MultiDict[str, t.Any]:
-    body = request.get_data(cache=True)
-    if not body and "form" in request.__dict__:
+def _read_urlencoded(req: Request, max_fields: int) -> MultiDict[str, t.Any]:
+    body = req.get_data(cache=True)
+    if not body and "form" in req.__dict__:
         # Something parsed the form before us (Flask-WTF's CSRFProtect does, in a
         # before_request hook) and the raw body is gone: take Werkzeug's parse of
         # it, which keeps undecodable %-escapes as text instead of refusing them.
-        return MultiDict(request.form)
+        return MultiDict(req.form)
     try:
         pairs = parse_qsl(
             body.decode("utf-8"),
