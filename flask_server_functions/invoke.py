@@ -33,7 +33,22 @@ def run(
     ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Callable[[], t.Any]
 ) -> Outcome:
     """Validate ``form_data`` and call the function with the previous state (``previous()``,
-    asked for only when the function takes it or the form shows it again)."""
+    asked for only when the function takes it or the form shows it again).
+
+    The app's code around the function (an ``initial_state`` callable, a schema's own
+    validator) failing is a failure as the function's own is: logged with an error id.
+    """
+    try:
+        return _run(ref, form_data, previous)
+    except (HTTPException, ValidationError):
+        raise
+    except Exception:
+        return failure(ref, form_data, None)
+
+
+def _run(
+    ref: Reference, form_data: MultiDict[str, t.Any], previous: t.Callable[[], t.Any]
+) -> Outcome:
     function = ref.function
     try:
         kwargs = arguments(ref, form_data)

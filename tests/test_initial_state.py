@@ -110,3 +110,33 @@ def test_a_forms_own_initial_state_still_wins(
     assert carried
     bad = client.post(form_action(html), data={"_sf_state": carried.group(1)}, headers=HTMX)
     assert bad.status_code == 422 and _state(bad.text) == {"name": "own"}
+
+
+def test_a_failing_initial_state_callable_is_a_safe_error_with_an_id(
+    app: Flask, sf: ServerFunctions, client: FlaskClient, caplog: t.Any
+) -> None:
+    down = {"db": False}
+
+    def saved() -> dict[str, str]:
+        if down["db"]:
+            raise ConnectionError("database unavailable")
+        return {"name": "Ada"}
+
+    @sf.function(template="name_form.html", initial_state=saved)
+    def rename(name: str) -> dict[str, str]:
+        return {"name": name}
+
+    @app.get("/p")
+    def page() -> str:
+        return render_template_string("{{ server_form(f) }}", f=rename)
+
+    action = form_action(client.get("/p").text)
+    down["db"] = True
+    r = client.post(action, data={}, headers=HTMX)  # invalid: the state is needed
+    assert r.status_code == 500
+    assert "Something went wrong on our side" in r.text and "Traceback" not in r.text
+    error_id = re.search(r"Error ([0-9a-f]{8})", r.text)
+    assert error_id and error_id.group(1) in caplog.text and "database unavailable" in caplog.text
+    # a valid call does not need it, and runs
+    ok = client.post(action, data={"name": "Bea"}, headers=HTMX)
+    assert ok.status_code == 200 and _state(ok.text) == {"name": "Bea"}
