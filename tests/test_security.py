@@ -638,16 +638,28 @@ def test_state_field_of_the_wrong_type_is_400(
     "next_url",
     ["//evil.example/x", "/\\evil.example", "/\t/evil.example", "https:evil.example", "\\\\evil"],
 )
-def test_next_url_stays_on_the_site(client: FlaskClient, url: str, next_url: str) -> None:
-    r = client.post(url, data={"name": "x", "_sf_next": next_url})
+@pytest.mark.parametrize("where", ["field", "action"])
+def test_next_url_stays_on_the_site(
+    client: FlaskClient, url: str, next_url: str, where: str
+) -> None:
+    if where == "field":  # a hand-made form's hidden field
+        r = client.post(url, data={"name": "x", "_sf_next": next_url})
+    else:  # the action's ?_sf_next=, as a form writes it
+        r = client.post(f"{url}?_sf_next={quote(next_url, safe='')}", data={"name": "x"})
     verdict(r, 303, ran=True)
     assert landed(r) == "/"
 
 
-def test_next_url_with_a_newline(client: FlaskClient, url: str) -> None:
-    r = client.post(url, data={"name": "x", "_sf_next": "/page\r\nSet-Cookie: a=b"})
+@pytest.mark.parametrize("where", ["field", "action"])
+def test_next_url_with_a_newline(client: FlaskClient, url: str, where: str) -> None:
+    evil = "/page\r\nSet-Cookie: a=b"
+    if where == "field":
+        r = client.post(url, data={"name": "x", "_sf_next": evil})
+    else:
+        r = client.post(f"{url}?_sf_next={quote(evil, safe='/')}", data={"name": "x"})
     verdict(r, 303, ran=True)
     assert landed(r) == "/"
+    assert "Set-Cookie" not in r.headers.get("Location", "")
 
 
 # --- unicode ----------------------------------------------------------------
