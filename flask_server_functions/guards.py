@@ -34,10 +34,11 @@ def check_guards(state: AppState, function: ServerFunction[t.Any], path: Path) -
 
 def login_url(state: AppState, function: ServerFunction[t.Any], path: Path, login_view: str) -> str:
     """The login view's absolute URL, with ``next`` the page the form is on."""
-    page = safe_next_url(None)
-    if path is not Path.JSON:  # a form says which page it is on
+    if path is Path.JSON:  # code, not a form: no page of its own
+        page = safe_next_url(None)
+    else:  # a form says which page it is on
         try:
             page = form_page(read_input(state.config, max_body=function.max_body))
         except HTTPException:
-            pass
+            page = form_page({})
     return url_for(login_view, next=page, _external=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import typing as t
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import request
 
@@ -35,19 +35,7 @@ def form_page(form_data: t.Mapping[str, t.Any]) -> str:
     """The page a form's submission lands on: its hidden ``_sf_next`` field (a
     hand-made form), else the page its ``action`` names, made safe by
     :func:`safe_next_url`."""
-    return safe_next_url(form_data.get(NEXT_FIELD) or _landing_arg())
-
-
-_LANDING_PREFIX = NEXT_FIELD + "="
-
-
-def _landing_arg() -> str | None:
-    """``?_sf_next=`` of this request: read straight from the query string when it is
-    the only parameter (as the form writes it), else as ``request.args`` reads it."""
-    query: str = request.environ.get("QUERY_STRING", "")
-    if query.startswith(_LANDING_PREFIX) and "&" not in query and ";" not in query:
-        return unquote(query[len(_LANDING_PREFIX) :].replace("+", " "), errors="replace")
-    return request.args.get(NEXT_FIELD)
+    return safe_next_url(form_data.get(NEXT_FIELD) or request.args.get(NEXT_FIELD))
 
 
 def safe_next_url(value: str | None) -> str:

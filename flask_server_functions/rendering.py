@@ -46,13 +46,15 @@ def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
         form = FormState(ref, state, values=kept["values"], errors=kept["errors"])
         form.carry_state = bool(kept.get("carry"))
         return form
-    if initial_state is MISSING:
+    function_initial = ref.function.initial_state
+    if initial_state is MISSING or (
+        not callable(function_initial) and initial_state == function_initial
+    ):
         form = FormState(ref, ref.initial_state())
         form.from_initial = True
         return form
-    own = callable(ref.function.initial_state) or initial_state != ref.function.initial_state
-    form = FormState(ref, initial_state if own else ref.function.initial_state)
-    form.carry_state = own
+    form = FormState(ref, initial_state)
+    form.carry_state = True  # its own initial state: the server does not have it
     return form
 
 
