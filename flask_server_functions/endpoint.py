@@ -56,11 +56,15 @@ _HX_CURRENT_URL = environ_key(HX_CURRENT_URL)
 
 def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
-    facts = CallFacts(request_path())
-    facts.validate_only = precognition.requested()
-    if facts.validate_only:
+    environ = request.environ
+    facts = CallFacts(request_path(environ))
+    if precognition.requested(environ):
+        facts.validate_only = True
         precognition.mark_answer()
-    with call_span(facts):
+    span = call_span(facts)
+    if span is None:  # not traced: Flask makes the response
+        return _call(app_state(), token, facts)
+    with span:
         response = make_response(_call(app_state(), token, facts))
         facts.status = response.status_code
         return response
@@ -68,14 +72,16 @@ def call(token: str) -> ResponseReturnValue:
 
 def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
     path = facts.path
+    environ = request.environ
     ref: Reference | None = None
     form_data: MultiDict[str, t.Any] | None = None
     allowed = False  # a valid token, and the guards said yes
     try:
-        check_origin(state.config)
+        check_origin(state.config, environ)
         ref = verify(state, token)
-        facts.function = ref.function
-        check_guards(state, ref.function, path)
+        function = facts.function = ref.function
+        if function.guards or state.extension.before_call_guards:  # (most have none)
+            check_guards(state, function, path)
         allowed = True
         namespace = VALIDATE_NAMESPACE if facts.validate_only else CALL_NAMESPACE
         check_rate_limit(ref.function, state.config, namespace=namespace)
@@ -87,9 +93,9 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         # What the call renders sees the page the form is on now: htmx says which
         # (a search may have changed the URL since the form was rendered); a no-JS
         # call lands on the page its form names.
-        current = local_page(request.environ.get(_HX_CURRENT_URL)) if path is Path.HTMX else None
+        current = local_page(environ.get(_HX_CURRENT_URL)) if path is Path.HTMX else None
         page = g.server_functions_page = current or form_page(form_data)
-        if needs_confirmation(path, ref, form_data):
+        if path is Path.NOJS and needs_confirmation(path, ref, form_data):
             return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)()), page)
         outcome = execute(state, ref, form_data, facts)
     except HTTPException as e:
@@ -183,7 +189,7 @@ def execute(
     :raises MismatchedReplay: a submission key sent before with other input (409).
     """
     previous = previous_state(state.codec, ref, form_data)
-    key = once_key(state, ref.function, ref, form_data)
+    key = once_key(state, ref.function, ref, form_data) if ref.function.idempotent else None
     if key is None:
         return run(ref, form_data, previous)
     ran: list[Outcome] = []

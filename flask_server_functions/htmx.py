@@ -224,13 +224,13 @@ class HtmxDetails:
         return self.request and not self.boosted and not self.history_restore_request
 
 
-def environ_wants_fragment(environ: t.Mapping[str, t.Any]) -> bool:
+def environ_wants_fragment(environ: t.Mapping[str, str]) -> bool:
     """:attr:`HtmxDetails.wants_fragment` of the request with this WSGI environ, read
     straight from it (the call path asks on every call)."""
     return (
-        _is_true(environ.get(_HX_REQUEST_KEY))
-        and not _is_true(environ.get(_HX_BOOSTED_KEY))
-        and not _is_true(environ.get(_HX_RESTORE_KEY))
+        environ.get(_HX_REQUEST_KEY, "").lower() == "true"
+        and environ.get(_HX_BOOSTED_KEY, "").lower() != "true"
+        and environ.get(_HX_RESTORE_KEY, "").lower() != "true"
     )
 
 

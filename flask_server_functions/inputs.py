@@ -52,6 +52,7 @@ def read_input(
     req.max_form_parts = max_fields + 10
 
     mimetype = req.mimetype
+    max_name = config["SERVER_FUNCTIONS_MAX_FIELD_NAME"]
     if length is None:
         # A streamed body (chunked: no Content-Length) is cut short at the limit by
         # Werkzeug's get_data(), not refused: refuse it here rather than run the
@@ -63,12 +64,12 @@ def read_input(
     elif mimetype == "multipart/form-data":
         data = _read_multipart()
     elif mimetype in ("application/x-www-form-urlencoded", ""):
-        data = _read_urlencoded(req, max_fields)
+        return _read_urlencoded(req, max_fields, max_name)
     else:
         raise MalformedInput(
             gettext("Server functions take form or JSON bodies, not %(type)r.", type=mimetype)
         )
-    _check(data, max_fields, config["SERVER_FUNCTIONS_MAX_FIELD_NAME"])
+    _check(data, max_fields, max_name)
     return data
 
 
@@ -78,13 +79,19 @@ def _too_large(limit: int) -> RequestEntityTooLarge:
     )
 
 
-def _read_urlencoded(req: Request, max_fields: int) -> MultiDict[str, t.Any]:
+def _read_urlencoded(req: Request, max_fields: int, max_name: int) -> MultiDict[str, t.Any]:
     body = req.get_data(cache=True)
     if not body and "form" in req.__dict__:
         # Something parsed the form before us (Flask-WTF's CSRFProtect does, in a
         # before_request hook) and the raw body is gone: take Werkzeug's parse of
         # it, which keeps undecodable %-escapes as text instead of refusing them.
-        return MultiDict(req.form)
+        data: MultiDict[str, t.Any] = MultiDict(req.form)
+        _check(data, max_fields, max_name)
+        return data
+    # _check's checks, on the body (every name and value is a string here): a NUL
+    # is sent as itself or as %00; parse_qsl counts the fields.
+    if b"\x00" in body or b"%00" in body:
+        raise MalformedInput(gettext("The submitted form contains a NUL character."))
     try:
         pairs = parse_qsl(
             body.decode("utf-8"),
@@ -99,7 +106,10 @@ def _read_urlencoded(req: Request, max_fields: int) -> MultiDict[str, t.Any]:
         raise MalformedInput(
             gettext("The submitted form has more than %(max)s fields.", max=max_fields)
         ) from None
-    return MultiDict(pairs)
+    data = MultiDict(pairs)
+    if data and max(map(len, data)) > max_name:
+        raise _long_name(max_name)
+    return data
 
 
 #: The deepest nesting of arrays and objects a JSON body may have.
@@ -181,13 +191,15 @@ def _check(data: MultiDict[str, t.Any], max_fields: int, max_name: int) -> None:
         if not isinstance(key, str):  # a multipart part without a name
             raise MalformedInput(gettext("The submitted multipart form is malformed."))
         if len(key) > max_name:
-            raise MalformedInput(
-                gettext("A field name is longer than %(max)s characters.", max=max_name)
-            )
+            raise _long_name(max_name)
         if "\x00" in key or (isinstance(value, str) and "\x00" in value):
             raise MalformedInput(gettext("The submitted form contains a NUL character."))
         if key in HIDDEN_FIELDS and not isinstance(value, str):  # a file, a JSON number
             raise MalformedInput(gettext("The form's hidden fields were changed."))
+
+
+def _long_name(max_name: int) -> MalformedInput:
+    return MalformedInput(gettext("A field name is longer than %(max)s characters.", max=max_name))
 
 
 def typed_values(form_data: MultiDict[str, t.Any]) -> dict[str, list[t.Any]]:

@@ -7,6 +7,7 @@ per path (guards, refusals, the answer itself) asks the same question.
 from __future__ import annotations
 
 import enum
+import typing as t
 
 from flask import request
 
@@ -26,18 +27,15 @@ class Path(enum.Enum):
 
 def wants_json() -> bool:
     """Whether the client prefers JSON to HTML."""
-    if "json" not in request.environ.get("HTTP_ACCEPT", ""):  # the common case, cheaply
-        return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 
 
-def request_path() -> Path:
-    """The path this request takes. A validate-only call (``Precognition: true``)
-    comes from code: it is answered as JSON unless htmx sent it."""
-    if wants_json():
+def request_path(environ: t.Mapping[str, t.Any]) -> Path:
+    """The path the request with this WSGI environ takes. A validate-only call
+    (``Precognition: true``) comes from code: it is answered as JSON unless htmx sent it."""
+    if "json" in environ.get("HTTP_ACCEPT", "") and wants_json():  # (rarely asked)
         return Path.JSON
-    environ = request.environ
     if environ_wants_fragment(environ):
         return Path.HTMX  # (a page's own requests skip the htmx headers)
     if environ.get("HTTP_PRECOGNITION", "").strip().lower() == "true":

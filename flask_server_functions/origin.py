@@ -57,9 +57,9 @@ def _allowed(listed: tuple[str, ...]) -> frozenset[str]:
     return frozenset(o.rstrip("/").lower() for o in listed)
 
 
-def check_origin(config: t.Mapping[str, t.Any]) -> None:
-    """Raise :class:`CrossOriginRequest` (403) unless the request comes from this site."""
-    environ = request.environ  # the headers, read without building request.headers
+def check_origin(config: t.Mapping[str, t.Any], environ: t.Mapping[str, t.Any]) -> None:
+    """Raise :class:`CrossOriginRequest` (403) unless the request (its WSGI ``environ``:
+    the headers, read without building ``request.headers``) comes from this site."""
     own = f"{environ['wsgi.url_scheme']}://{request.host}".lower()  # request.scheme's
     listed = config["SERVER_FUNCTIONS_ALLOWED_ORIGINS"]
     allowed = _allowed(tuple(listed)) if listed else frozenset()

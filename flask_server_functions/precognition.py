@@ -44,9 +44,9 @@ VALIDATE_ONLY = "Precognition-Validate-Only"
 SUCCESS = "Precognition-Success"
 
 
-def requested() -> bool:
-    """Whether this request asks for validation only."""
-    value: str = request.environ.get("HTTP_PRECOGNITION", "")
+def requested(environ: t.Mapping[str, t.Any]) -> bool:
+    """Whether the request with this WSGI environ asks for validation only."""
+    value: str = environ.get("HTTP_PRECOGNITION", "")
     return value.strip().lower() == "true"
 
 

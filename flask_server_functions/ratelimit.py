@@ -84,15 +84,6 @@ def _parse(spec: str) -> list[RateLimitItem]:
     return parse_many(spec)
 
 
-def limit_of(function: ServerFunction[t.Any], config: t.Mapping[str, t.Any]) -> str | None:
-    """The limit that applies to ``function``: its own (or its group's), else the app's;
-    ``rate_limit=False`` exempts a function from the app's default."""
-    spec = function.rate_limit
-    if spec is None:
-        spec = config["SERVER_FUNCTIONS_RATE_LIMIT"]
-    return spec or None
-
-
 def client_key(config: t.Mapping[str, t.Any]) -> str:
     """Who the call counts against: ``SERVER_FUNCTIONS_RATE_LIMIT_KEY()``, else the
     client's address (behind a proxy, use Werkzeug's ``ProxyFix`` so it is the client's)."""
@@ -107,14 +98,18 @@ def check_rate_limit(
     *,
     namespace: str = CALL_NAMESPACE,
 ) -> None:
-    """Count this call against ``function``'s limit for this client.
+    """Count this call against ``function``'s limit for this client: its own (or its
+    group's), else the app's; ``rate_limit=False`` exempts a function from the app's
+    default.
 
     :param namespace: what is counted: real calls (the default) and validate-only
         calls (:data:`VALIDATE_NAMESPACE`) each have their own counters.
     :raises RateLimited: over the limit (429).
     """
-    spec = limit_of(function, config)
-    if spec is None or not config["SERVER_FUNCTIONS_RATE_LIMIT_ENABLED"]:
+    spec = function.rate_limit
+    if spec is None:
+        spec = config["SERVER_FUNCTIONS_RATE_LIMIT"]
+    if not spec or not config["SERVER_FUNCTIONS_RATE_LIMIT_ENABLED"]:
         return
     limiter = _limiter(current_app._get_current_object())  # type: ignore[attr-defined]
     identifiers = (KEY_PREFIX, namespace, function.id, client_key(config))

@@ -66,7 +66,12 @@ def render(template_name: str, **context: t.Any) -> str:
     than per form, and each render shares it (Jinja's ``new_context(shared=True)``,
     what ``{% include %}`` does) instead of copying the globals again.
     """
-    base, env = _rendering()
+    return _render(*_rendering(), template_name, context)
+
+
+def _render(
+    base: dict[str, t.Any], env: Environment, template_name: str, context: dict[str, t.Any]
+) -> str:
     template = env.get_template(template_name)
     if env.is_async:  # pragma: no cover - Flask's environment is not async
         return template.render({**base, **context})
@@ -101,7 +106,8 @@ def render_form_body(form: FormState) -> str:
     """
     function = form.ref.function
     parts: list[str] = []
-    csrf_token = request_context().get("csrf_token")  # Flask-WTF's CSRFProtect
+    base, env = _rendering()
+    csrf_token = base.get("csrf_token")  # Flask-WTF's CSRFProtect
     if callable(csrf_token):
         parts.append(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
     # The state travels with the form when the function takes it (unless it is the
@@ -127,7 +133,7 @@ def render_form_body(form: FormState) -> str:
     # hx-post) still gets an answer: its state, if it is a message.
     partial = ref.template or ref.function.template or RESULT_TEMPLATE
     form.form_errors_placed = False
-    inside = render(partial, form=form)
+    inside = _render(base, env, partial, {"form": form})
     # Form-wide errors go first, unless the partial placed them itself.
     if form.errors and not form.form_errors_placed:
         parts.append(form.form_error())

@@ -58,9 +58,9 @@ class FormState:
         self.state = state
         is_sensitive = ref.function.is_sensitive
         #: The submitted values, less sensitive fields (never echoed, kept or stored).
-        self.values: dict[str, list[str]] = {
-            k: v for k, v in (values or {}).items() if not is_sensitive(k)
-        }
+        self.values: dict[str, list[str]] = (
+            {k: v for k, v in values.items() if not is_sensitive(k)} if values else {}
+        )
         self.errors: dict[str, list[str]] = dict(errors or {})
         self.id = form_id or ref.options.get(FORM_ID_OPTION) or f"sf-{ref.key}"
         #: Whether the form carries its state (signed) even though the function does

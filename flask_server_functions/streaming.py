@@ -33,6 +33,7 @@ import asyncio
 import inspect
 import itertools
 import re
+import types
 import typing as t
 
 from flask import Response, current_app, request, stream_with_context
@@ -66,10 +67,13 @@ class Stream:
         self.on_end: list[t.Callable[[Outcome | None], None]] = []
 
 
+#: What a streaming call returns: a generator (sync or async), or one wrapped.
+_STREAMS = (Stream, types.GeneratorType, types.AsyncGeneratorType)
+
+
 def is_stream(outcome: Outcome) -> bool:
     """Whether the call returned a generator (sync or async) still to run."""
-    state = outcome.form.state
-    return isinstance(state, Stream) or inspect.isgenerator(state) or inspect.isasyncgen(state)
+    return isinstance(outcome.form.state, _STREAMS)
 
 
 def _stream_of(outcome: Outcome) -> Stream:

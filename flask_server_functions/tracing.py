@@ -134,18 +134,20 @@ def _configured(tracer: t.Any) -> bool:
     trace = _trace()
     if not isinstance(tracer, trace.ProxyTracer):
         return True
-    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+    # What the proxy hands spans to now: a no-op tracer until a provider is set. (Asking
+    # get_tracer_provider() instead reads os.environ on every call.)
+    delegate = getattr(tracer, "_tracer", None)
+    if delegate is None:  # pragma: no cover - an API without the attribute: ask it
+        return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+    return not isinstance(delegate, trace.NoOpTracer)
 
 
-_NO_SPAN = contextlib.nullcontext()
-
-
-def call_span(facts: CallFacts) -> t.ContextManager[None]:
-    """A span around one call, named and described by ``facts`` when it ends (nothing,
-    without OpenTelemetry or before the app sets a tracer provider)."""
+def call_span(facts: CallFacts) -> t.ContextManager[None] | None:
+    """A span around one call, named and described by ``facts`` when it ends; None
+    (nothing to record) without OpenTelemetry or before the app sets a tracer provider."""
     tracer = _tracer()
     if tracer is None or not _configured(tracer):
-        return _NO_SPAN
+        return None
     return _span(tracer, facts)
 
 
