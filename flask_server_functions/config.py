@@ -193,9 +193,10 @@ def app_state(app: Flask | None = None) -> AppState:
     """The extension's state for ``app`` (default: the current app)."""
     app = app or current_app
     try:
-        return t.cast(AppState, app.extensions[EXTENSION_KEY])
+        state: AppState = app.extensions[EXTENSION_KEY]
     except KeyError:
         raise RuntimeError(
             "Flask-Server-Functions is not set up on this app: call"
             " ServerFunctions(app) or server_functions.init_app(app) first."
         ) from None
+    return state

@@ -104,7 +104,8 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         facts.refused(e.code or 500, isinstance(e, RateLimited))
         if ref is not None:
             message = str(e.description)
-            _called(ref, facts, state=None, errors={"_form": [message]}, ran=False)
+            if function_called.receivers:  # (nobody listens: nothing to build)
+                _called(ref, facts, state=None, errors={"_form": [message]}, ran=False)
         answered = refusal(path, state, e, ref, form_data, allowed=allowed)
         return with_retry_after(answered, e)
     outcome.form.carry_state = STATE_FIELD in form_data
@@ -112,13 +113,12 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         facts.ran(outcome.status, False, None)  # the stream's own end sends the signal
         return stream(path, outcome, page, form_data)
     facts.ran(outcome.status, outcome.response is not None, outcome.error_id)
-    _called(ref, facts, state=outcome.form.state, errors=outcome.form.errors, ran=outcome.ran)
+    if function_called.receivers:
+        _called(ref, facts, state=outcome.form.state, errors=outcome.form.errors, ran=outcome.ran)
     return answer(path, outcome, page)
 
 
 def _called(ref: Reference, facts: CallFacts, **outcome: t.Any) -> None:
-    if not function_called.receivers:  # nobody listens: nothing to build
-        return
     function_called.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         function=ref.function,

@@ -188,7 +188,9 @@ class ReferenceCodec:
             remember(self._verified, token, verified, VERIFIED_CACHE)
         function_id, plaintext, signed, flat = verified
         if flat is not None:  # scalars two levels down: copies of the dicts are enough
-            sealed = {k: dict(v) if v.__class__ is dict else v for k, v in flat.items()}
+            sealed = (
+                {k: dict(v) if v.__class__ is dict else v for k, v in flat.items()} if flat else {}
+            )
         else:
             sealed = json.loads(plaintext) if plaintext else {}
         try:

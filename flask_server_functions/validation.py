@@ -45,11 +45,12 @@ def arguments(ref: Reference, form_data: MultiDict[str, t.Any]) -> dict[str, t.A
     else:
         kwargs.update(loaded)
     kwargs.update(ref.bound)
-    missing = {
-        key: [msg] for name, (key, msg) in function.needed_fields.items() if name not in kwargs
-    }
-    if missing:  # a field the schema lets be left out, which the function needs
-        raise ValidationError(missing)
+    if function.needed_fields:
+        missing = {
+            key: [msg] for name, (key, msg) in function.needed_fields.items() if name not in kwargs
+        }
+        if missing:  # a field the schema lets be left out, which the function needs
+            raise ValidationError(missing)
     return kwargs
 
 
