@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import current_app, g, make_response, request
+from flask import Request, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, HTTPException
@@ -56,36 +56,36 @@ _HX_CURRENT_URL = environ_key(HX_CURRENT_URL)
 
 def call(token: str) -> ResponseReturnValue:
     """The view behind ``POST {SERVER_FUNCTIONS_URL_PREFIX}/<token>``."""
-    environ = request.environ
-    facts = CallFacts(request_path(environ))
-    if precognition.requested(environ):
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]  # one lookup
+    facts = CallFacts(request_path(req.environ))
+    if precognition.requested(req.environ):
         facts.validate_only = True
         precognition.mark_answer()
     span = call_span(facts)
     if span is None:  # not traced: Flask makes the response
-        return _call(app_state(), token, facts)
+        return _call(app_state(), req, token, facts)
     with span:
-        response = make_response(_call(app_state(), token, facts))
+        response = make_response(_call(app_state(), req, token, facts))
         facts.status = response.status_code
         return response
 
 
-def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
+def _call(state: AppState, req: Request, token: str, facts: CallFacts) -> ResponseReturnValue:
     path = facts.path
-    environ = request.environ
+    config = state.config
     ref: Reference | None = None
     form_data: MultiDict[str, t.Any] | None = None
     allowed = False  # a valid token, and the guards said yes
     try:
-        check_origin(state.config, environ)
+        check_origin(config, req)
         ref = verify(state, token)
         function = facts.function = ref.function
         if function.guards or state.extension.before_call_guards:  # (most have none)
             check_guards(state, function, path)
         allowed = True
         namespace = VALIDATE_NAMESPACE if facts.validate_only else CALL_NAMESPACE
-        check_rate_limit(ref.function, state.config, namespace=namespace)
-        form_data = read_input(state.config, max_body=ref.function.max_body)
+        check_rate_limit(function, config, namespace=namespace)
+        form_data = read_input(config, max_body=function.max_body)
         if facts.validate_only:  # the schema only: the function never runs
             errors = precognition.validate(ref, form_data)
             facts.ran(422 if errors else 200, False, None)
@@ -93,7 +93,7 @@ def _call(state: AppState, token: str, facts: CallFacts) -> ResponseReturnValue:
         # What the call renders sees the page the form is on now: htmx says which
         # (a search may have changed the URL since the form was rendered); a no-JS
         # call lands on the page its form names.
-        current = local_page(environ.get(_HX_CURRENT_URL)) if path is Path.HTMX else None
+        current = path is Path.HTMX and local_page(req.environ.get(_HX_CURRENT_URL), req.host)
         page = g.server_functions_page = current or form_page(form_data)
         if path is Path.NOJS and needs_confirmation(path, ref, form_data):
             return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)()), page)

@@ -28,7 +28,7 @@ import logging
 import typing as t
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import Request, request
 
 from .errors import CrossOriginRequest
 
@@ -52,23 +52,24 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-@functools.lru_cache(maxsize=16)
-def _allowed(listed: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(o.rstrip("/").lower() for o in listed)
+@functools.lru_cache(maxsize=64)  # per host and list: a few
+def _accepted(scheme: str, host: str, listed: tuple[str, ...]) -> frozenset[str]:
+    """The origins a call may come from: this site's (``request.scheme`` and
+    ``request.host``) and the listed ones."""
+    return frozenset({f"{scheme}://{host}".lower(), *(o.rstrip("/").lower() for o in listed)})
 
 
-def check_origin(config: t.Mapping[str, t.Any], environ: t.Mapping[str, t.Any]) -> None:
-    """Raise :class:`CrossOriginRequest` (403) unless the request (its WSGI ``environ``:
-    the headers, read without building ``request.headers``) comes from this site."""
-    own = f"{environ['wsgi.url_scheme']}://{request.host}".lower()  # request.scheme's
+def check_origin(config: t.Mapping[str, t.Any], req: Request) -> None:
+    """Raise :class:`CrossOriginRequest` (403) unless the request comes from this site."""
+    environ = req.environ  # the headers, read without building request.headers
     listed = config["SERVER_FUNCTIONS_ALLOWED_ORIGINS"]
-    allowed = _allowed(tuple(listed)) if listed else frozenset()
+    accepted = _accepted(environ["wsgi.url_scheme"], req.host, tuple(listed) if listed else ())
 
     origin = environ.get("HTTP_ORIGIN")
     if origin is not None:
         origin = origin.strip().lower()
         if origin != "null":
-            if origin != own and origin not in allowed:
+            if origin not in accepted:
                 _refuse(f"cross-origin request from origin {origin[:100]!r}")
             return
 
@@ -81,7 +82,7 @@ def check_origin(config: t.Mapping[str, t.Any], environ: t.Mapping[str, t.Any]) 
     referrer = environ.get("HTTP_REFERER")
     if referrer is not None:
         ref_origin = _origin_of(referrer)
-        if ref_origin != own and ref_origin not in allowed:
+        if ref_origin not in accepted:
             _refuse(f"cross-origin request from referrer origin {ref_origin!r}")
         return
 

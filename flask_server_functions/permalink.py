@@ -46,11 +46,12 @@ def safe_next_url(value: str | None) -> str:
     return local_page(request.referrer) or "/"
 
 
-def local_page(url: str | None) -> str | None:
-    """The path and query of ``url`` if it is a page of this site (same host), else None."""
+def local_page(url: str | None, host: str | None = None) -> str | None:
+    """The path and query of ``url`` if it is a page of this site (``host``, by default
+    the request's), else None."""
     if not url:
         return None
-    return _local_page(url, request.host)
+    return _local_page(url, host or request.host)
 
 
 @functools.lru_cache(maxsize=256)  # htmx sends the same page's URL call after call

@@ -61,19 +61,21 @@ class FormState:
         self.values: dict[str, list[str]] = (
             {k: v for k, v in values.items() if not is_sensitive(k)} if values else {}
         )
-        self.errors: dict[str, list[str]] = dict(errors or {})
+        self.errors: dict[str, list[str]] = dict(errors) if errors else {}
         self.id = form_id or ref.options.get(FORM_ID_OPTION) or f"sf-{ref.key}"
-        #: Whether the form carries its state (signed) even though the function does
-        #: not take it: it started from its own ``initial_state=``, so an error must
-        #: re-render from that, not from the function's.
-        self.carry_state = False
-        #: Whether the state is the function's initial state, as the page computed it
-        #: (the form need not carry it: a call without ``_sf_state`` starts from it).
-        self.from_initial = False
-        #: Whether the partial placed the form-wide errors itself (:meth:`form_error`,
-        #: :attr:`form_errors`), so the form does not show them a second time.
-        self.form_errors_placed = False
-        self._focus_given = False
+
+    # Flags a form starts without (class attributes: set on a form when they change).
+    #: Whether the form carries its state (signed) even though the function does
+    #: not take it: it started from its own ``initial_state=``, so an error must
+    #: re-render from that, not from the function's.
+    carry_state = False
+    #: Whether the state is the function's initial state, as the page computed it
+    #: (the form need not carry it: a call without ``_sf_state`` starts from it).
+    from_initial = False
+    #: Whether the partial placed the form-wide errors itself (:meth:`form_error`,
+    #: :attr:`form_errors`), so the form does not show them a second time.
+    form_errors_placed = False
+    _focus_given = False
 
     @property
     def bound(self) -> dict[str, t.Any]:

@@ -27,7 +27,6 @@ Without OpenTelemetry nothing is imported and nothing is recorded. The
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import typing as t
 
@@ -40,11 +39,12 @@ TRACER_NAME = "flask_server_functions"
 UNKNOWN_SPAN = "server_function"
 
 
-@dataclasses.dataclass
 class CallFacts:
-    """What one call was and came to; filled in by the steps of ``endpoint.call``."""
+    """What one call was and came to; filled in by the steps of ``endpoint.call``.
 
-    path: Path
+    (The defaults are class attributes: a call sets only what differs from them.)
+    """
+
     function: ServerFunction[t.Any] | None = None
     #: ``ok``, ``invalid``, ``refused``, ``redirect`` or ``error``.
     outcome: str = "ok"
@@ -53,6 +53,12 @@ class CallFacts:
     replay: bool = False
     validate_only: bool = False
     rate_limited: bool = False
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"<CallFacts {vars(self)}>"
 
     def ran(self, status: int, redirected: bool, error_id: str | None) -> None:
         """The call ran (or was validated) and answered ``status``."""
