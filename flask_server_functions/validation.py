@@ -36,7 +36,8 @@ def arguments(ref: Reference, form_data: MultiDict[str, t.Any]) -> dict[str, t.A
     function = ref.function
     loaded = function.schema.load(
         schema_input(function, form_data, ref.bound),
-        partial=tuple(ref.bound),
+        # (False, not (): marshmallow works out a nested partial per field for any tuple)
+        partial=tuple(ref.bound) or False,
         unknown=EXCLUDE,
     )
     kwargs: dict[str, t.Any] = {}
