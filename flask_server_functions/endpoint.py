@@ -95,7 +95,7 @@ def _call(state: AppState, req: Request, token: str, facts: CallFacts) -> Respon
         # call lands on the page its form names.
         current = path is Path.HTMX and local_page(req.environ.get(_HX_CURRENT_URL), req.host)
         page = g.server_functions_page = current or form_page(form_data)
-        if path is Path.NOJS and needs_confirmation(path, ref, form_data):
+        if needs_confirmation(path, ref, form_data):
             return confirmation(FormState(ref, previous_state(state.codec, ref, form_data)()), page)
         outcome = execute(state, ref, form_data, facts)
     except HTTPException as e:
@@ -189,7 +189,7 @@ def execute(
     :raises MismatchedReplay: a submission key sent before with other input (409).
     """
     previous = previous_state(state.codec, ref, form_data)
-    key = once_key(state, ref.function, ref, form_data) if ref.function.idempotent else None
+    key = once_key(state, ref.function, ref, form_data)
     if key is None:
         return run(ref, form_data, previous)
     ran: list[Outcome] = []

@@ -679,12 +679,20 @@ def test_rtl_marks_and_emoji_are_accepted_and_echoed_escaped(client: FlaskClient
     "kwargs",
     [
         {"data": {"name": "a\x00b"}},
+        {"data": b"name=a\x00b", "content_type": "application/x-www-form-urlencoded"},
         {"data": {"na\x00me": "x"}},
         {"data": {"name": "a\x00b"}, "content_type": "multipart/form-data"},
         {"json": {"name": "a\x00b"}},
         {"json": {"name": "x", "deep": [{"k": "a\x00"}]}},
     ],
-    ids=["urlencoded-value", "urlencoded-name", "multipart", "json", "json-nested"],
+    ids=[
+        "urlencoded-value",
+        "urlencoded-raw-byte",
+        "urlencoded-name",
+        "multipart",
+        "json",
+        "json-nested",
+    ],
 )
 def test_nul_is_400(client: FlaskClient, url: str, kwargs) -> None:  # type: ignore[no-untyped-def]
     r = client.post(url, headers=HTMX, **kwargs)
