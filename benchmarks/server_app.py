@@ -7,8 +7,9 @@ this wraps it and adds, under ``/_bench/``:
   same SQLite write, the same partial), answering a plain htmx form;
 * ``GET /_bench/page``: the example's layout with that plain htmx form (the
   browser baseline);
-* ``POST /_bench/update-name-prg``: the same form posted without JavaScript,
-  Post/Redirect/Get by hand (the state in the session, ``303`` to ``/_bench/page``);
+* ``POST /_bench/update-name-prg``: the same form posted without JavaScript, validated
+  by the same schema, Post/Redirect/Get by hand (the state, or the errors and what was
+  typed, in the session, ``303`` to ``/_bench/page``);
 * ``POST /_bench/update-name-page``: the same, answering with the page itself (one
   request, no redirect: how Next.js answers a form posted before hydration);
 * ``GET /_bench/sf-page``: the same layout with only the UpdateName server form.
@@ -52,17 +53,32 @@ def update_name() -> t.Any:
 
 
 def _save_name() -> dict[str, t.Any]:
-    name = request.form.get("name", "").strip()
+    """``update_name`` without a form to render: validated by the same schema, the
+    state, or the errors and what was typed (for the no-JS variants)."""
+    try:
+        data = NAME_SCHEMA.load(request.form)
+    except ValidationError as e:
+        return {"values": request.form.to_dict(), "errors": e.normalized_messages()}
+    name = data["name"].strip()
     if not name:
-        return {"error": "Name is required", "name": None}
+        return {"state": {"error": "Name is required", "name": None}}
     db.set_setting("name", name)
-    return {"error": None, "name": name}
+    return {"state": {"error": None, "name": name}}
+
+
+def _plain_name(kept: dict[str, t.Any] | None) -> PlainForm:
+    if kept is None:
+        return PlainForm(FORM_ID, {"error": None, "name": db.get_setting("name")})
+    if "state" in kept:
+        return PlainForm(FORM_ID, kept["state"])
+    state = {"error": None, "name": db.get_setting("name")}
+    return PlainForm(FORM_ID, state, values=kept["values"], errors=kept["errors"])
 
 
 @bp.get("/page")
 def page() -> str:
-    state = session.pop("bench_state", None) or {"error": None, "name": db.get_setting("name")}
-    return render_template("sf_bench/page_plain_name.html", form=PlainForm(FORM_ID, state))
+    form = _plain_name(session.pop("bench_state", None))
+    return render_template("sf_bench/page_plain_name.html", form=form)
 
 
 @bp.post("/update-name-prg")
@@ -73,8 +89,8 @@ def update_name_prg() -> t.Any:
 
 @bp.post("/update-name-page")
 def update_name_page() -> str:
-    state = _save_name()
-    return render_template("sf_bench/page_plain_name.html", form=PlainForm(FORM_ID, state))
+    form = _plain_name(_save_name())
+    return render_template("sf_bench/page_plain_name.html", form=form)
 
 
 @bp.get("/sf-page")
