@@ -32,8 +32,8 @@ from .errors import CrossOriginRequest, LoginRequired, plain_message, size_text
 from .functions import Reference
 from .i18n import gettext
 from .inputs import previous_state, read_input, typed_values
-from .kept import keep
-from .landing import has_session_cookie, keep_in_url
+from .kept import keep, mark_cookies
+from .landing import keep_in_url, keeps_cookies
 from .negotiation import Path
 from .permalink import form_page
 from .rendering import render_form_body, render_refreshed
@@ -73,19 +73,22 @@ def fragment_answer(form: FormState, status: int, *, refresh: bool = True) -> Re
 def nojs_answer(form: FormState, page: str) -> ResponseReturnValue:
     """Keep the form's state for the next request and send the browser to its page.
 
-    It is kept in the session; a request without a session cookie (cookies refused,
-    or a first visit) also gets it under a one-time key in the redirect URL
-    (:mod:`.landing`), since the cookie may never come back.
+    It is kept in the session; a request from a browser not known to send cookies
+    back (cookies refused, or a first visit) also gets it under a one-time key in the
+    redirect URL (:mod:`.landing`), since the cookie may never come back.
     """
-    if not has_session_cookie():
+    if not keeps_cookies():
         page = keep_in_url(form, page)
     keep(form)
-    return see_other(page)
+    return mark_cookies(see_other(page))
 
 
 def see_other(location: str) -> Response:
     """``303 See Other`` to ``location``, made absolute from the request (text browsers
     such as lynx warn about a relative ``Location``)."""
+    if location.startswith("/") and not location.startswith("//"):
+        # a path on this site (as a permalink always is): urljoin's answer, cheaply
+        return redirect(request.host_url[:-1] + location, code=303)
     return redirect(urljoin(request.host_url, location), code=303)
 
 

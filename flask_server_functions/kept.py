@@ -28,10 +28,11 @@ from .stores import encode
 
 #: The session key of the state kept across a no-JS redirect.
 SESSION_KEY = "_server_functions_kept"
-#: A session key that stays when the kept state is taken: a session left empty would
-#: have Flask delete the cookie, and every later no-JS POST would look cookieless
-#: (:mod:`.landing`). Only sessions that kept a no-JS result carry it.
-MARKER_KEY = "_sf"
+#: A cookie (``1``) the first no-JS redirect sets: this browser sends cookies back.
+#: Once its kept state is taken, a session left empty is deleted (as Flask does), and a
+#: later no-JS POST without the session cookie but with this one still keeps its result
+#: in the session, not in the URL (:mod:`.landing`). It carries nothing else.
+MARKER_COOKIE = "_sf"
 
 #: Kept data larger than this (serialised, in bytes) goes to the server-side store,
 #: with only a ticket in the session: browsers drop cookies over about 4 KB, and the
@@ -63,36 +64,59 @@ def keep(form: FormState) -> None:
     it is too large for a cookie (a long text typed without JavaScript), in the
     store (``SERVER_FUNCTIONS_KEPT_STORE``) with a ticket in the session. Never raises.
 
-    The session also gets :data:`MARKER_KEY`, which stays when the state is taken."""
+    The session holds the record as the session's own serializer writes it (a
+    string: serialised once, and read back with the same types, dates, bytes, tuples)."""
     try:
-        data = _kept_record(form)
+        tagged = _kept_record(form)
     except Exception:  # RecursionError, an unserialisable state, the store unavailable
         current_app.logger.warning("server functions: state not kept", exc_info=True)
-        data = small_record(form, NOT_KEPT)
-    session[SESSION_KEY] = data
-    session[MARKER_KEY] = 1
+        tagged = session_json_serializer.dumps(small_record(form, NOT_KEPT))
+    session[SESSION_KEY] = tagged
 
 
-def _kept_record(form: FormState) -> dict[str, t.Any]:
+def _kept_record(form: FormState) -> str:
     data = form.to_kept()
     data["until"] = time.time() + KEPT_TTL
     if not values_fit(data["values"]):
         data["values"] = {}  # the form says what could not be kept
         data["errors"] = _with_message(data["errors"], TOO_LONG_TO_KEEP)
-    # Measured and stored with the session's own serializer, so the state comes back
-    # with the same types (dates, bytes, tuples).
     tagged = session_json_serializer.dumps(data)
-    stored = {"tagged": tagged}
-    if len(encode(stored).encode()) > KEPT_RECORD_MAX:
-        return small_record(form, TOO_LARGE_TO_KEEP)
+    # As the store keeps it ({"tagged": ...}); one character escaped takes at most 12
+    # bytes, so a short record is known to fit without encoding it again.
+    if len(tagged) * 12 + 16 > KEPT_RECORD_MAX:
+        stored = {"tagged": tagged}
+        if len(encode(stored).encode()) > KEPT_RECORD_MAX:
+            return session_json_serializer.dumps(small_record(form, TOO_LARGE_TO_KEEP))
     # Only a cookie session has a size limit (server-side sessions are shared by
     # every worker, and keep the bounded record as it is).
-    if isinstance(current_app.session_interface, SecureCookieSessionInterface):
-        if len(tagged) > KEPT_COOKIE_LIMIT:
-            ticket = secrets.token_urlsafe(16)
-            app_state().kept_store.save(f"kept:{ticket}", stored, KEPT_TTL)
-            return {"key": data["key"], "ticket": ticket, "until": data["until"]}
-    return data
+    if len(tagged) > KEPT_COOKIE_LIMIT and isinstance(
+        current_app.session_interface, SecureCookieSessionInterface
+    ):
+        ticket = secrets.token_urlsafe(16)
+        app_state().kept_store.save(f"kept:{ticket}", {"tagged": tagged}, KEPT_TTL)
+        return session_json_serializer.dumps(
+            {"key": data["key"], "ticket": ticket, "until": data["until"]}
+        )
+    return tagged
+
+
+def mark_cookies(response: Response) -> Response:
+    """Set :data:`MARKER_COOKIE` on a no-JS redirect, unless the browser sent it: the
+    session cookie's path, domain and flags, and no other lifetime than the browser's."""
+    if MARKER_COOKIE not in request.cookies:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        cookies = app.session_interface
+        response.set_cookie(
+            MARKER_COOKIE,
+            "1",
+            domain=cookies.get_cookie_domain(app),
+            path=cookies.get_cookie_path(app),
+            secure=cookies.get_cookie_secure(app),
+            httponly=True,
+            samesite=cookies.get_cookie_samesite(app),
+            partitioned=cookies.get_cookie_partitioned(app),
+        )
+    return response
 
 
 def _with_message(errors: dict[str, list[str]], message: str) -> dict[str, list[str]]:
@@ -155,9 +179,14 @@ def session_kept() -> dict[str, t.Any] | None:
         return t.cast("dict[str, t.Any] | None", kept)
     kept = None
     if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-        kept = session.get(SESSION_KEY)
+        kept = raw = session.get(SESSION_KEY)
+        if isinstance(raw, str):  # as keep() writes it (a dict: an earlier version)
+            try:
+                kept = session_json_serializer.loads(raw)
+            except ValueError:
+                kept = None
         if not isinstance(kept, dict) or kept.get("until", float("inf")) < time.time():
-            if kept is not None:
+            if raw is not None:
                 session.pop(SESSION_KEY, None)
             kept = None
     g._server_functions_kept = kept

@@ -8,9 +8,9 @@
   drops it when the session brought the result after all). The key
   is good for one request and :data:`~.kept.KEPT_TTL` seconds, and the record is
   bounded like any kept one. A browser that keeps cookies takes this path once: the
-  session it got keeps :data:`~.kept.MARKER_KEY` (so its cookie is not deleted when
-  the result is taken), and the landing page's forms do not carry the spent key on
-  (:func:`~.permalink.without_kept_key`).
+  redirect also set :data:`~.kept.MARKER_COOKIE`, which it sends back even when its
+  emptied session cookie is deleted, and the landing page's forms do not carry the
+  spent key on (:func:`~.permalink.without_kept_key`).
 * **The form is not on the page** (its row was deleted in another tab, or the
   permalink shows other forms): :func:`flash_unshown` (an ``after_request`` hook)
   flashes the form-wide messages the page did not render, and sends the browser to
@@ -28,7 +28,15 @@ from werkzeug.wrappers import Response
 
 from .config import app_state
 from .i18n import gettext
-from .kept import KEPT_TTL, SESSION_KEY, TOO_LONG_TO_KEEP, from_store, session_kept, values_fit
+from .kept import (
+    KEPT_TTL,
+    MARKER_COOKIE,
+    SESSION_KEY,
+    TOO_LONG_TO_KEEP,
+    from_store,
+    session_kept,
+    values_fit,
+)
 from .state import FormState
 from .wire import KEPT_PARAM
 
@@ -37,9 +45,11 @@ from .wire import KEPT_PARAM
 MAX_RECORD = 16 * 1024
 
 
-def has_session_cookie() -> bool:
-    """Whether this request carried the session cookie (so the session can carry a result)."""
-    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+def keeps_cookies() -> bool:
+    """Whether this browser sends cookies back (so the session can carry a result): the
+    request carried the session cookie, or :data:`~.kept.MARKER_COOKIE`."""
+    cookies = request.cookies
+    return MARKER_COOKIE in cookies or current_app.config["SESSION_COOKIE_NAME"] in cookies
 
 
 def keep_in_url(form: FormState, page: str) -> str:
@@ -90,7 +100,7 @@ def flash_unshown(response: Response) -> Response:
         or g.get("_server_functions_kept_taken")  # its form was rendered: shown
         or response.status_code != 200
         or response.mimetype != "text/html"
-        or not has_session_cookie()  # nowhere to keep a flash
+        or not keeps_cookies()  # nowhere to keep a flash
     ):
         return response
     kept = session_kept()

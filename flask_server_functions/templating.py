@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import g, request
+from flask import current_app, g, request
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
 from . import htmx
 from .assets import asset_url
-from .config import app_state
+from .config import AppState, app_state
 from .functions import Reference, ServerFunction
 from .page import current_page_url
 from .permalink import with_landing
@@ -263,6 +263,36 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     state = app_state()
     config = state.config
     nonce = nonce or request_nonce()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The tags are the same on every page (but for the nonce), unless the app is
+    # reached under another root or host, or in debug mode (a changed file gets a
+    # new ?v=): made once per root, up to SCRIPT_TAGS_MAX of them.
+    host = request.host if app.url_map.host_matching or app.subdomain_matching else ""
+    key = (
+        request.script_root,
+        host,
+        config["SERVER_FUNCTIONS_HTMX"],
+        config["SERVER_FUNCTIONS_HTMX_DEBUG"],
+        bool(nonce),
+    )
+    tags = None if app.debug else state.script_tags.get(key)
+    if tags is None:
+        tags = _script_tags(state, _NONCE if nonce else None)
+        if not app.debug:
+            if len(state.script_tags) >= SCRIPT_TAGS_MAX:
+                state.script_tags.clear()
+            state.script_tags[key] = tags
+    return Markup(tags.replace(_NONCE, escape(nonce)) if nonce else tags)
+
+
+#: The most variants of the script tags kept per app (script roots, hosts).
+SCRIPT_TAGS_MAX = 32
+#: Where the nonce goes in the kept tags (no URL or attribute has it).
+_NONCE = "\x00nonce\x00"
+
+
+def _script_tags(state: AppState, nonce: str | None) -> str:
+    config = state.config
     nonce_attr = {"nonce": nonce} if nonce else {}
     # Indicators stay hidden before htmx has loaded and with JavaScript off.
     href = asset_url("server-functions.css")
@@ -290,7 +320,7 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     if state.dialect.event_before_swap:  # htmx 2: let error answers swap
         src = asset_url("server-functions-htmx2" + own)
         tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
-    return Markup("\n".join(tags))
+    return "\n".join(tags)
 
 
 def request_nonce() -> str | None:

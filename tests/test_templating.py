@@ -5,7 +5,7 @@ import pathlib
 import re
 
 import pytest
-from flask import Flask, render_template_string
+from flask import Flask, g, render_template_string
 from werkzeug.datastructures import FileStorage
 
 from flask_server_functions import ServerFunctions
@@ -236,3 +236,38 @@ def test_the_form_tag_is_the_same_with_and_without_attrs(dialect: str, prefix: s
         merged = render(app, source.replace("ATTRS", ", attrs={'data-unused': None}"))
         tag = re.search(r"<form\b[^>]*>", common).group(0)  # type: ignore[union-attr]
         assert tag == re.search(r"<form\b[^>]*>", merged).group(0)  # type: ignore[union-attr]
+
+
+def test_script_tags_are_made_once_per_root_and_bounded(app: Flask) -> None:
+    from flask_server_functions.templating import SCRIPT_TAGS_MAX
+
+    state = app.extensions["server_functions"]
+    template = "{{ server_functions_scripts() }}"
+    with app.test_request_context("/"):
+        at_root = render_template_string(template)
+    # Under another root (SCRIPT_NAME: mounted under /shop), the URLs follow it.
+    with app.test_request_context("/", base_url="http://localhost/shop"):
+        mounted = render_template_string(template)
+    assert 'src="/_sf/static/' in at_root and 'src="/shop/_sf/static/' in mounted
+    # Each request's own nonce, in every tag.
+    for nonce in ("first", "second"):
+        with app.test_request_context("/"):
+            g.csp_nonce = nonce
+            tags = render_template_string(template)
+        assert tags.count(f'nonce="{nonce}"') == 3 and "\x00" not in tags
+    # A client choosing the root (a forwarded prefix) cannot grow the cache.
+    for n in range(SCRIPT_TAGS_MAX * 3):
+        with app.test_request_context("/", base_url=f"http://localhost/p{n}"):
+            assert f'src="/p{n}/_sf/static/' in render_template_string(template)
+    assert len(state.script_tags) <= SCRIPT_TAGS_MAX
+
+
+def test_script_tags_follow_a_changed_file_in_debug_mode(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from flask_server_functions import assets
+
+    app.debug = True
+    with app.test_request_context("/"):
+        before = render_template_string("{{ server_functions_scripts() }}")
+        monkeypatch.setattr(assets, "asset_hash", lambda filename: "changed12345")
+        after = render_template_string("{{ server_functions_scripts() }}")
+    assert "?v=changed12345" not in before and "?v=changed12345" in after
