@@ -30,12 +30,8 @@ from .messages import FieldMessages
 from .page import current_page
 from .ratelimit import parse_limit
 from .registry import Registry
-from .templating import (
-    server_button,
-    server_form,
-    server_function_url,
-    server_functions_scripts,
-)
+from .scripts import server_functions_scripts
+from .templating import server_button, server_form, server_function_url
 
 #: ``page`` in every template (a Jinja global): the page a form is on
 #: (:func:`.page.current_page`), looked up when a template uses it; a value passed to

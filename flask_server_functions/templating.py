@@ -1,5 +1,5 @@
-"""The Jinja helpers: ``server_form``, ``server_button``, ``server_function_url``
-and ``server_functions_scripts``.
+"""The Jinja helpers ``server_form``, ``server_button`` and ``server_function_url``
+(``server_functions_scripts`` is in :mod:`.scripts`).
 
 They are registered as Jinja globals by ``init_app`` and return ``Markup``. The
 inside of a form comes from :func:`.rendering.render_form_body`, as the htmx
@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import current_app, g, request
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
 from . import htmx
-from .assets import asset_url
-from .config import AppState, app_state
+from .config import app_state
 from .functions import Reference, ServerFunction
 from .page import current_page_url
 from .permalink import with_landing
 from .rendering import BUTTON_TEMPLATE, MISSING, form_state, render_form_body
 from .wire import FORM_ID_OPTION, LIVE_OPTION
-
-#: htmx 2's config: no inline indicator styles (the served stylesheet has them).
-_HTMX2_CONFIG = '{"includeIndicatorStyles": false}'
-#: Upload progress and cancel, loaded by server-functions.js where a page needs it.
-UPLOAD_JS = "server-functions-upload"
 
 
 def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
@@ -50,7 +43,7 @@ def as_reference(target: ServerFunction[t.Any] | Reference | str) -> Reference:
     )
 
 
-def _attributes(attrs: t.Mapping[str, t.Any]) -> Markup:
+def attributes(attrs: t.Mapping[str, t.Any]) -> Markup:
     parts = []
     for name, value in attrs.items():
         if value is None or value is False:
@@ -143,7 +136,7 @@ def server_form(
             "data-sf-stream": stream,
             **dialect.form_attributes(action, form.id),
         }
-        start = f"<form {_attributes(merge_attributes(own, attrs, dialect))}"
+        start = f"<form {attributes(merge_attributes(own, attrs, dialect))}"
     else:  # the common case, written out (the same attributes, in the same order)
         classes = escape(f"sf-form {class_}") if class_ else "sf-form"
         start = (
@@ -250,81 +243,3 @@ def server_function_url(target: ServerFunction[t.Any] | Reference | str) -> str:
                              {count: 1}).then(({state, errors}) => ...)
     """
     return app_state().url_for(as_reference(target))
-
-
-def server_functions_scripts(*, nonce: str | None = None) -> Markup:
-    """The ``<script>`` tags a page needs: htmx (unless the app loads its own, with
-    ``SERVER_FUNCTIONS_HTMX = "external"``) and the extension's small script.
-
-    Put it in the page's ``<head>``. Nothing it writes is inline, so it works under a
-    strict Content-Security-Policy; the tags carry ``nonce``, else the request's
-    (:func:`request_nonce`).
-    """
-    state = app_state()
-    config = state.config
-    nonce = nonce or request_nonce()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    # The tags are the same on every page (but for the nonce), unless the app is
-    # reached under another root or host, or in debug mode (a changed file gets a
-    # new ?v=): made once per root, up to SCRIPT_TAGS_MAX of them.
-    host = request.host if app.url_map.host_matching or app.subdomain_matching else ""
-    key = (
-        request.script_root,
-        host,
-        config["SERVER_FUNCTIONS_HTMX"],
-        config["SERVER_FUNCTIONS_HTMX_DEBUG"],
-        bool(nonce),
-    )
-    tags = None if app.debug else state.script_tags.get(key)
-    if tags is None:
-        tags = _script_tags(state, _NONCE if nonce else None)
-        if not app.debug:
-            if len(state.script_tags) >= SCRIPT_TAGS_MAX:
-                state.script_tags.clear()
-            state.script_tags[key] = tags
-    return Markup(tags.replace(_NONCE, escape(nonce)) if nonce else tags)
-
-
-#: The most variants of the script tags kept per app (script roots, hosts).
-SCRIPT_TAGS_MAX = 32
-#: Where the nonce goes in the kept tags (no URL or attribute has it).
-_NONCE = "\x00nonce\x00"
-
-
-def _script_tags(state: AppState, nonce: str | None) -> str:
-    config = state.config
-    nonce_attr = {"nonce": nonce} if nonce else {}
-    # Indicators stay hidden before htmx has loaded and with JavaScript off.
-    href = asset_url("server-functions.css")
-    tags = [f"<link {_attributes({'rel': 'stylesheet', 'href': href, **nonce_attr})}>"]
-    if not state.dialect.bundled_htmx:  # htmx 2 would add an inline <style> (CSP refuses it)
-        tags.append(f"<meta {_attributes({'name': 'htmx-config', 'content': _HTMX2_CONFIG})}>")
-    debug = config["SERVER_FUNCTIONS_HTMX_DEBUG"]
-    own = ".js" if debug else ".min.js"  # the extension's scripts, as htmx's: see tools/minify.py
-    if config["SERVER_FUNCTIONS_HTMX"] == "bundled":
-        filename = "htmx.js" if debug else "htmx.min.js"
-        src = asset_url(f"vendor/htmx/{filename}")
-        tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
-    events = {f"data-event-{k}": v for k, v in state.dialect.script_events().items()}
-    if state.dialect.bundled_htmx:  # htmx 4: streaming, uploads, live forms: loaded where used
-        for key, filename in (
-            ("sse", "vendor/htmx/ext/hx-sse" + own),
-            ("upload", UPLOAD_JS + own),
-            ("live", "server-functions-live" + own),
-        ):
-            events[f"data-{key}"] = asset_url(filename)
-    src = asset_url("server-functions" + own)
-    tags.append(
-        f"<script {_attributes({'src': src, 'defer': True, **events, **nonce_attr})}></script>"
-    )
-    if state.dialect.event_before_swap:  # htmx 2: let error answers swap
-        src = asset_url("server-functions-htmx2" + own)
-        tags.append(f"<script {_attributes({'src': src, 'defer': True, **nonce_attr})}></script>")
-    return "\n".join(tags)
-
-
-def request_nonce() -> str | None:
-    """The CSP nonce the app gave this request: ``g.csp_nonce``, or Flask-Talisman's
-    ``request.csp_nonce``."""
-    nonce = g.get("csp_nonce") or getattr(request, "csp_nonce", None)
-    return str(nonce) if nonce else None

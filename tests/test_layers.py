@@ -57,7 +57,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "landing",
         },
     ),
-    ("rendering", {"rendering", "templating"}),
+    ("rendering", {"rendering", "templating", "scripts"}),
     ("endpoint", {"invoke", "answers", "precognition", "streaming", "endpoint"}),
     ("wiring", {"extension", "cli", "testing", "__init__"}),
 ]

@@ -239,7 +239,7 @@ def test_the_form_tag_is_the_same_with_and_without_attrs(dialect: str, prefix: s
 
 
 def test_script_tags_are_made_once_per_root_and_bounded(app: Flask) -> None:
-    from flask_server_functions.templating import SCRIPT_TAGS_MAX
+    from flask_server_functions.scripts import SCRIPT_TAGS_MAX
 
     state = app.extensions["server_functions"]
     template = "{{ server_functions_scripts() }}"
