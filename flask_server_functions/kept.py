@@ -76,10 +76,12 @@ def keep(form: FormState) -> None:
 
 def _kept_record(form: FormState) -> str:
     data = form.to_kept()
-    data["until"] = time.time() + KEPT_TTL
+    data["until"] = int(time.time()) + KEPT_TTL
     if not values_fit(data["values"]):
         data["values"] = {}  # the form says what could not be kept
         data["errors"] = _with_message(data["errors"], TOO_LONG_TO_KEEP)
+    # (no empty values, errors or carry: a smaller cookie, read with their defaults)
+    data = {name: value for name, value in data.items() if value or name == "state"}
     tagged = session_json_serializer.dumps(data)
     # As the store keeps it ({"tagged": ...}); one character escaped takes at most 12
     # bytes, so a short record is known to fit without encoding it again.

@@ -43,7 +43,7 @@ def form_state(ref: Reference, *, initial_state: t.Any = MISSING) -> FormState:
     kept = kept_for(ref)
     if kept is not None:
         state = kept["state"] if "state" in kept else ref.initial_state()  # a small record has none
-        form = FormState(ref, state, values=kept["values"], errors=kept["errors"])
+        form = FormState(ref, state, values=kept.get("values"), errors=kept.get("errors"))
         form.carry_state = bool(kept.get("carry"))
         return form
     function_initial = ref.function.initial_state
