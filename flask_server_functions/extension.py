@@ -101,6 +101,9 @@ class ServerFunctions:
             url_prefix=prefix,
             template_folder="templates",
         )
+        # Every blueprint starts with Flask's default context processor (g, request,
+        # session), which the app's already runs: not a second time per call.
+        blueprint.template_context_processors.pop(None, None)
         blueprint.add_url_rule("/<token>", "call", call, methods=["POST"])
         blueprint.add_url_rule("/static/<path:filename>", "static", static_file)
         app.register_blueprint(blueprint)

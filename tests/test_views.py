@@ -480,3 +480,39 @@ def test_json_redirect_and_plain_response(sf: ServerFunctions, client: FlaskClie
     assert r.get_json() == {"redirect": "/next"}
     r = client.post(url, data={"name": "csv"}, headers=HTMX)
     assert r.status_code == 200 and r.mimetype == "text/csv" and r.text == "a,b\n"
+
+
+def test_a_calls_partial_sees_flasks_context_and_the_apps_processors(
+    sf: ServerFunctions, app: Flask, client: FlaskClient, page
+) -> None:  # type: ignore[no-untyped-def]
+    from flask import g
+    from jinja2 import DictLoader
+
+    app.jinja_loader = DictLoader(  # type: ignore[assignment]
+        {
+            "page.html": "{% for ref in refs %}{{ server_form(ref) }}{% endfor %}",
+            "ctx.html": "{{ request.path }}|{{ g.who }}|{{ site }}|{{ config.SECRET_KEY }}",
+        }
+    )
+    ran: list[str] = []
+
+    @app.before_request
+    def who() -> None:
+        g.who = "ada"
+
+    @app.context_processor
+    def site() -> dict[str, str]:
+        ran.append(site.__name__)
+        return {"site": "example"}
+
+    @sf.function(template="ctx.html")
+    def show(name: str = "") -> str:
+        return name
+
+    page.append(show)
+    url = form_action(client.get("/page").text)
+    ran.clear()
+    r = client.post(url, data={"_sf_next": "/page"}, headers=HTMX)
+    assert r.status_code == 200
+    assert r.text.endswith(f"{url.split('?')[0]}|ada|example|test-secret")
+    assert ran == ["site"]  # once per call
