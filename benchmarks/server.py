@@ -195,7 +195,7 @@ def _summary(parts: list[dict[str, t.Any]]) -> dict[str, t.Any]:
 
 
 def bench_server(quick: bool) -> list[Result]:
-    per_round, rounds = (500, 2) if quick else (500, 12)
+    per_round, rounds = (500, 2) if quick else (500, 20)
     with Gunicorn(workers=2) as server:
         on_tmpfs = server.on_tmpfs
         action = name_form_action(server.get("/"))
