@@ -198,6 +198,26 @@ def test_a_browser_that_keeps_the_cookie_lands_on_clean_urls(app: Flask, owned: 
     assert 'value="three"' not in client.get("/board").text  # shown once
 
 
+def test_the_marker_cookie_has_the_session_cookies_scope_and_flags(
+    app: Flask, owned: t.Any
+) -> None:
+    app.config.update(
+        SESSION_COOKIE_PATH="/board",
+        SESSION_COOKIE_DOMAIN="example.test",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+    )
+    client = app.test_client()
+    base = "https://example.test"
+    url = form_action(client.get("/board", base_url=base).text)
+    r = client.post(url, data={"name": "one", "_sf_next": "/board"}, base_url=base)
+    (marker,) = [c for c in r.headers.getlist("Set-Cookie") if c.startswith("_sf=")]
+    flags = {part.strip().split("=")[0]: part.strip() for part in marker.split(";")}
+    assert flags["_sf"] == "_sf=1" and flags["Path"] == "Path=/board"
+    assert flags["Domain"] == "Domain=example.test" and flags["SameSite"] == "SameSite=Strict"
+    assert "Secure" in flags and "HttpOnly" in flags and "Expires" not in flags
+
+
 def test_pages_without_forms_used_leave_the_session_alone(app: Flask, owned: t.Any) -> None:
     client = app.test_client()
     page = client.get("/board")
