@@ -163,7 +163,7 @@ def refusal(
         return fragment, error.code, {htmx.HX_RESWAP: "afterbegin"}
     if ref is None:
         flash(message, "error")
-        return see_other(page)
+        return mark_cookies(see_other(page))
     form = FormState(
         ref,
         _intact_previous_state(state, ref, form_data),

@@ -475,3 +475,17 @@ def test_an_expired_token_of_a_guarded_function_never_renders_it(
         r = client.post(url, data={"amount": "5"}, headers=headers)
         assert r.status_code == 400 and "expired" in r.text
         assert secret not in r.text
+
+
+def test_a_refusal_without_a_form_flashes_and_sets_the_marker(app: Flask, owned: t.Any) -> None:
+    # A tampered token names no form: the message is flashed on the page the browser
+    # goes back to, and the redirect says (as every no-JS redirect does) that a
+    # browser sending cookies back keeps its later results in the session.
+    client = app.test_client()
+    url = form_action(client.get("/board").text)
+    tampered = url.split("?")[0][:-3] + "AAA"
+    r = client.post(tampered, data={"name": "x", "_sf_next": "/board"})
+    assert r.status_code == 303 and r.headers["Location"] == "http://localhost/board"
+    assert [c for c in r.headers.getlist("Set-Cookie") if c.startswith("_sf=1;")]
+    with client.session_transaction() as session:
+        assert session["_flashes"]
