@@ -1,4 +1,4 @@
-"""SQLite storage for the example: one connection per request, schema on first use."""
+"""SQLite storage for the example: one connection per request, the schema made once per file."""
 
 from __future__ import annotations
 
@@ -26,16 +26,30 @@ CREATE TABLE IF NOT EXISTS setting (
 """
 
 
+#: The database files this process has made the schema in: once per file, not per
+#: request (a file that is not there yet, or ``:memory:``, gets it on connecting).
+_schema_made: set[str] = set()
+
+
 def get_db() -> sqlite3.Connection:
     if "db" not in g:
-        conn = sqlite3.connect(current_app.config["DATABASE"], timeout=10)
+        path = current_app.config["DATABASE"]
+        known = path in _schema_made and os.path.exists(path)
+        conn = sqlite3.connect(path, timeout=10)
         conn.row_factory = sqlite3.Row
-        conn.executescript(SCHEMA)
-        columns = {row["name"] for row in conn.execute("PRAGMA table_info(note)")}
-        if "image" not in columns:  # a database made before notes had images
-            conn.execute("ALTER TABLE note ADD COLUMN image TEXT")
+        if not known:
+            _make_schema(conn)
+            if path != ":memory:":
+                _schema_made.add(path)
         g.db = conn
     return t.cast(sqlite3.Connection, g.db)
+
+
+def _make_schema(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+    columns = {row["name"] for row in conn.execute("PRAGMA table_info(note)")}
+    if "image" not in columns:  # a database made before notes had images
+        conn.execute("ALTER TABLE note ADD COLUMN image TEXT")
 
 
 def close_db(exc: BaseException | None = None) -> None:
