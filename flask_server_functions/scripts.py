@@ -4,13 +4,16 @@ htmx (unless the app loads its own), the extension's script and its stylesheet, 
 at its versioned URL (:func:`.assets.asset_url`), with the request's CSP nonce. The
 tags are the same on every page but for the nonce: they are made once per script
 root (and host, with host or subdomain matching), at most :data:`SCRIPT_TAGS_MAX`
-variants per app, and made again on every page in debug mode, where a changed file
-gets a new URL.
+variants per app. They are made afresh on every page in debug mode (a changed file
+gets a new URL), outside a request, and when the app has ``url_defaults`` hooks,
+which could put the request's own values in the URLs.
 """
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+import typing as t
+
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup, escape
 
 from .assets import asset_url
@@ -35,25 +38,34 @@ def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     config = state.config
     nonce = nonce or request_nonce()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    # The tags are the same on every page (but for the nonce), unless the app is
-    # reached under another root or host, or in debug mode (a changed file gets a
-    # new ?v=): made once per root, up to SCRIPT_TAGS_MAX of them.
-    host = request.host if app.url_map.host_matching or app.subdomain_matching else ""
-    key = (
-        request.script_root,
-        host,
-        config["SERVER_FUNCTIONS_HTMX"],
-        config["SERVER_FUNCTIONS_HTMX_DEBUG"],
-        bool(nonce),
-    )
-    tags = None if app.debug else state.script_tags.get(key)
+    key = _cache_key(app, config, bool(nonce))
+    tags = None if key is None else state.script_tags.get(key)
     if tags is None:
         tags = _script_tags(state, _NONCE if nonce else None)
-        if not app.debug:
+        if key is not None:
             if len(state.script_tags) >= SCRIPT_TAGS_MAX:
                 state.script_tags.clear()
             state.script_tags[key] = tags
     return Markup(tags.replace(_NONCE, escape(nonce)) if nonce else tags)
+
+
+def _cache_key(app: Flask, config: t.Mapping[str, t.Any], nonce: bool) -> tuple[t.Any, ...] | None:
+    """What the tags depend on in this request, or None when they are made afresh:
+    in debug mode (a changed file gets a new ``?v=``), outside a request, and when
+    ``url_defaults`` hooks could add the request's own values to the URLs."""
+    if app.debug or not has_request_context():
+        return None
+    hooks = app.url_default_functions
+    if hooks.get(None) or hooks.get("server_functions"):
+        return None
+    host = request.host if app.url_map.host_matching or app.subdomain_matching else ""
+    return (
+        request.script_root,
+        host,
+        config["SERVER_FUNCTIONS_HTMX"],
+        config["SERVER_FUNCTIONS_HTMX_DEBUG"],
+        nonce,
+    )
 
 
 #: The most variants of the script tags kept per app (script roots, hosts).

@@ -271,3 +271,26 @@ def test_script_tags_follow_a_changed_file_in_debug_mode(app: Flask, monkeypatch
         monkeypatch.setattr(assets, "asset_hash", lambda filename: "changed12345")
         after = render_template_string("{{ server_functions_scripts() }}")
     assert "?v=changed12345" not in before and "?v=changed12345" in after
+
+
+def test_script_tags_keep_what_url_defaults_add_per_request(app: Flask) -> None:
+    from flask import request
+
+    @app.url_defaults
+    def language(endpoint: str, values: dict) -> None:  # type: ignore[type-arg]
+        if "lang" in request.args:
+            values.setdefault("lang", request.args["lang"])
+
+    with app.test_request_context("/?lang=fr"):
+        french = render_template_string("{{ server_functions_scripts() }}")
+    with app.test_request_context("/"):
+        plain = render_template_string("{{ server_functions_scripts() }}")
+    assert french.count("lang=fr") == 6 and "lang=" not in plain
+
+
+def test_script_tags_render_outside_a_request(app: Flask) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+    with app.app_context():
+        g.csp_nonce = "n1"
+        tags = render_template_string("{{ server_functions_scripts() }}")
+    assert 'src="http://example.test/_sf/static/' in tags and 'nonce="n1"' in tags
