@@ -113,7 +113,7 @@ class AppState:
         self._instance_path = app.instance_path
         self._default_store: Store | None = None
         self._kept: tuple[Store, Store] | None = None
-        #: server_functions_scripts()'s tags, made once per script root (templating).
+        #: server_functions_scripts()'s tags, made once per script root (scripts.py).
         self.script_tags: dict[tuple[t.Any, ...], str] = {}
 
     @property

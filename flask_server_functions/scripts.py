@@ -25,6 +25,11 @@ _HTMX2_CONFIG = '{"includeIndicatorStyles": false}'
 #: Upload progress and cancel, loaded by server-functions.js where a page needs it.
 UPLOAD_JS = "server-functions-upload"
 
+#: The most variants of the script tags kept per app (script roots, hosts).
+SCRIPT_TAGS_MAX = 32
+#: Where the nonce goes in the kept tags (no URL or attribute has it).
+_NONCE = "\x00nonce\x00"
+
 
 def server_functions_scripts(*, nonce: str | None = None) -> Markup:
     """The ``<script>`` tags a page needs: htmx (unless the app loads its own, with
@@ -66,12 +71,6 @@ def _cache_key(app: Flask, config: t.Mapping[str, t.Any], nonce: bool) -> tuple[
         config["SERVER_FUNCTIONS_HTMX_DEBUG"],
         nonce,
     )
-
-
-#: The most variants of the script tags kept per app (script roots, hosts).
-SCRIPT_TAGS_MAX = 32
-#: Where the nonce goes in the kept tags (no URL or attribute has it).
-_NONCE = "\x00nonce\x00"
 
 
 def _script_tags(state: AppState, nonce: str | None) -> str:
