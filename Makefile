@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: run test coverage lint bench docs messages assets clean
+.PHONY: run test coverage lint bench nextjs docs messages assets clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,16 @@ docs: $(BIN)/.installed
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 bench: $(BIN)/.installed  # exits 1 if a goal is missed; BENCH_ARGS=--write keeps RESULTS.md
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory nextjs; \
+	else echo "npm not found: benchmark 7 runs without its Next.js peer"; fi
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# Benchmark 7's peer: the UpdateName form as a Next.js Server Action (pinned by its
+# package-lock.json), installed and built once.
+NEXTJS = benchmarks/nextjs
+nextjs: $(NEXTJS)/.next/BUILD_ID
+$(NEXTJS)/.next/BUILD_ID: $(NEXTJS)/package-lock.json $(wildcard $(NEXTJS)/app/*.js) $(NEXTJS)/next.config.js
+	cd $(NEXTJS) && npm ci --no-audit --no-fund && NEXT_TELEMETRY_DISABLED=1 npx --no-install next build
 
 # The message catalogue (.pot) and the German translation (.po and .mo, committed).
 messages: $(BIN)/.installed
@@ -49,4 +58,4 @@ assets: $(BIN)/.installed
 	$(BIN)/python -m tools.minify
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info docs/_build
+	rm -rf $(VENV) build dist *.egg-info docs/_build $(NEXTJS)/node_modules $(NEXTJS)/.next

@@ -75,9 +75,10 @@ class Gunicorn:
                     self.get("/")
                     return self
             time.sleep(0.1)
-        self.__exit__()
         self.log.seek(0)
-        raise RuntimeError(f"gunicorn did not start:\n{self.log.read().decode()[-3000:]}")
+        log = self.log.read().decode(errors="replace")[-3000:]
+        self.__exit__()
+        raise RuntimeError(f"gunicorn did not start:\n{log}")
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None and self.proc.poll() is None:
