@@ -182,6 +182,9 @@ def bench_nojs(quick: bool) -> list[Result]:
             f"{med['sf']:.1f} ms, {req['sf']:.0f} requests",
             f"{med['prg']:.1f} ms, {req['prg']:.0f} requests",
             med["sf"] / med["prg"],
+            # Without Next.js, the goal falls back to the hand-written PRG.
+            "≤ 1.0x" if no_next else "",
+            med["sf"] <= med["prg"] if no_next else None,
             note=note,
         ),
     ]
@@ -202,7 +205,6 @@ def bench_nojs(quick: bool) -> list[Result]:
             )
         )
     else:
-        results[0].goal, results[0].met = "≤ 1.0x", med["sf"] <= med["prg"]
         results.append(Result("7 no-JS round trip", f"Next.js skipped: {no_next}", ""))
     results.append(
         Result(

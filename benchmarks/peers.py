@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 
-from .server import ROOT, free_port
+from .server import ROOT, free_port, log_tail, stop
 
 NEXTJS = os.path.join(ROOT, "benchmarks", "nextjs")
 NEXT_BIN = os.path.join(NEXTJS, "node_modules", "next", "dist", "bin", "next")
@@ -35,8 +36,6 @@ def missing() -> str | None:
 def version() -> str:
     with contextlib.suppress(OSError, ValueError):
         with open(os.path.join(NEXTJS, "node_modules", "next", "package.json")) as f:
-            import json
-
             return str(json.load(f)["version"])
     return "?"
 
@@ -65,17 +64,10 @@ class NextServer:
                 if conn.getresponse().status == 200:
                     return self
             time.sleep(0.2)
-        self.log.seek(0)
-        log = self.log.read().decode(errors="replace")[-3000:]
+        log = log_tail(self.log)
         self.__exit__()
         raise RuntimeError(f"next start did not serve /:\n{log}")
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop(self.proc)
         self.log.close()

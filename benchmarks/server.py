@@ -30,6 +30,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    """End a server the benchmarks started: SIGTERM, then SIGKILL after 10 s."""
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def log_tail(log: t.IO[bytes]) -> str:
+    """The end of a server's log, for the error that says it did not start."""
+    log.seek(0)
+    return log.read().decode(errors="replace")[-3000:]
+
+
 class Gunicorn:
     """gunicorn serving ``benchmarks.server_app:create_app()`` on 127.0.0.1, with a
     fresh SQLite database in a temporary directory."""
@@ -75,19 +92,12 @@ class Gunicorn:
                     self.get("/")
                     return self
             time.sleep(0.1)
-        self.log.seek(0)
-        log = self.log.read().decode(errors="replace")[-3000:]
+        log = log_tail(self.log)
         self.__exit__()
         raise RuntimeError(f"gunicorn did not start:\n{log}")
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop(self.proc)
         self.log.close()
         self.tmp.cleanup()
 
